@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module graph follows the pipeline:
+// C shims (CBLAS, CImageCodecs) → StyleCore (tensor, kernels) → StyleIO (images, npy, safetensors)
+// → models → optimisation → stylize CLI.
+
+let package = Package(
+    name: "stylize",
+    products: [
+        .executable(name: "stylize", targets: ["stylize"]),
+        .library(name: "StyleCore", targets: ["StyleCore"]),
+        .library(name: "StyleIO", targets: ["StyleIO"]),
+        .library(name: "StyTr2", targets: ["StyTr2"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "StyleCore", dependencies: ["CBLAS"]),
+        .target(name: "StyleIO", dependencies: ["StyleCore", "CImageCodecs"]),
+        .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
+        .executableTarget(name: "stylize", dependencies: [
+            "StyleCore", "StyleIO", "StyTr2",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StyleIOTests", dependencies: ["StyleIO"]),
+        .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,64 @@
+#include "CBLAS.h"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int,
+                         float, float *, int);
+static void *handle;
+static sgemm_fn p_sgemm;
+static char *(*p_corename)(void);
+static char *(*p_config)(void);
+static int (*p_get_threads)(void);
+static void (*p_set_threads)(int);
+static char loaded_path[512];
+
+int sb_load(char *err, int errlen) {
+    if (handle) return 0;
+    // Debian: libopenblas.so.0 via alternatives; the pthread build directly as a fallback.
+    static const char *names[] = {
+        "libopenblas.so.0", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+        "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0", "libopenblas.so", NULL};
+    const char *last = "not found";
+    for (int i = 0; names[i]; i++) {
+        handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (handle) { snprintf(loaded_path, sizeof loaded_path, "%s", names[i]); break; }
+        last = dlerror();
+    }
+    if (!handle) {
+        snprintf(err, errlen, "cannot load OpenBLAS (%s); install it with: apt-get install libopenblas-dev", last);
+        return -1;
+    }
+    p_sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");
+    p_corename = (char *(*)(void))dlsym(handle, "openblas_get_corename");
+    p_config = (char *(*)(void))dlsym(handle, "openblas_get_config");
+    p_get_threads = (int (*)(void))dlsym(handle, "openblas_get_num_threads");
+    p_set_threads = (void (*)(int))dlsym(handle, "openblas_set_num_threads");
+    if (!p_sgemm) {
+        snprintf(err, errlen, "%s has no cblas_sgemm", loaded_path);
+        dlclose(handle);
+        handle = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int sb_unload(void) {
+    if (!handle) return 0;
+    int r = dlclose(handle);
+    handle = NULL;
+    p_sgemm = NULL;
+    return r;
+}
+
+int sb_is_loaded(void) { return handle != NULL; }
+const char *sb_library_path(void) { return loaded_path; }
+const char *sb_corename(void) { return p_corename ? p_corename() : "unknown"; }
+const char *sb_config(void) { return p_config ? p_config() : "unknown"; }
+int sb_num_threads(void) { return p_get_threads ? p_get_threads() : 1; }
+void sb_set_num_threads(int n) { if (p_set_threads) p_set_threads(n); }
+
+void sb_sgemm(int transA, int transB, int M, int N, int K, float alpha,
+              const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    p_sgemm(SB_ROW_MAJOR, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

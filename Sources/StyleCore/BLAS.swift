@@ -1,0 +1,53 @@
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// OpenBLAS, loaded once on first use with the core type chosen by `BLASCoreChoice`.
+public enum BLAS {
+    public struct Info: Sendable {
+        public var library: String
+        public var config: String
+        public var core: String
+        public var openBLASChoice: String
+        public var reason: String
+        public var threads: Int
+        public var cpu: CPUFeatures
+    }
+
+    /// Loads OpenBLAS (once). Throws if it is not installed.
+    public static func load() throws -> Info {
+        switch state {
+        case let .success(info): return info
+        case let .failure(error): throw error
+        }
+    }
+
+    /// `load()` for kernels: a missing BLAS is a setup error no computation can survive.
+    @inline(__always) static func ensureLoaded() {
+        if case let .failure(error) = state { fatalError("\(error)") }
+    }
+
+    private static let state: Result<Info, StyleError> = {
+        var err = [CChar](repeating: 0, count: 512)
+        func open() -> Result<Void, StyleError> {
+            sb_load(&err, Int32(err.count)) == 0 ? .success(()) : .failure(.blas(String(cString: err)))
+        }
+        if case let .failure(e) = open() { return .failure(e) }
+        let cpu = CPUFeatures.current
+        let native = String(cString: sb_corename())
+        let user = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        let choice = BLASCoreChoice.decide(cpu: cpu, openBLASChoice: native, userSetting: user)
+        if let core = choice.force {
+            // OpenBLAS reads the variable when it initialises: reload it with the variable set.
+            sb_unload()
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            let reopened = open()
+            unsetenv("OPENBLAS_CORETYPE")
+            if case let .failure(e) = reopened { return .failure(e) }
+        }
+        return .success(Info(library: String(cString: sb_library_path()), config: String(cString: sb_config()),
+                             core: String(cString: sb_corename()), openBLASChoice: native, reason: choice.reason,
+                             threads: Int(sb_num_threads()), cpu: cpu))
+    }()
+}

@@ -1,0 +1,30 @@
+/// Every error the engine reports to a user: one line that says what is wrong and with what.
+public enum StyleError: Error, CustomStringConvertible, Equatable {
+    /// A file that cannot be opened, read or found.
+    case io(path: String, reason: String)
+    /// An image or array file whose contents cannot be decoded.
+    case decode(path: String, reason: String)
+    /// An image larger than the configured limit (checked from the header, before allocation).
+    case tooLarge(path: String, width: Int, height: Int, maxPixels: Int)
+    /// A weight file that is corrupt or does not fit the model.
+    case weights(path: String, reason: String)
+    /// An output that cannot be written.
+    case write(path: String, reason: String)
+    /// An argument outside its allowed range.
+    case invalidArgument(String)
+    /// OpenBLAS missing or unusable.
+    case blas(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .decode(path, reason): return "\(path): cannot decode: \(reason)"
+        case let .tooLarge(path, w, h, maxPixels):
+            return "\(path): image is \(w)×\(h) = \(w * h) pixels, more than the limit of \(maxPixels) (raise it with --max-pixels)"
+        case let .weights(path, reason): return "\(path): bad weights: \(reason)"
+        case let .write(path, reason): return "\(path): cannot write: \(reason)"
+        case let .invalidArgument(message): return message
+        case let .blas(message): return message
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import StyleCore
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the CPU, the BLAS library, the core type it runs and why, and the thread count.")
+
+    func run() throws {
+        let info: BLAS.Info
+        do { info = try BLAS.load() } catch { fail(error) }
+        print("""
+        stylize \(Stylize.version)
+        CPU:           \(info.cpu.brand.isEmpty ? "unknown" : info.cpu.brand) (\(info.cpu.vendor))
+        CPU flags:     \(info.cpu.flagSummary)
+        BLAS library:  \(info.library)
+        BLAS config:   \(info.config.trimmingTrailingSpaces)
+        BLAS core:     \(info.core)
+        OpenBLAS pick: \(info.openBLASChoice)
+        why:           \(info.reason)
+        threads:       \(info.threads)
+        """)
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

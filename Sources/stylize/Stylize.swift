@@ -1,0 +1,37 @@
+import ArgumentParser
+import StyleCore
+
+@main
+struct Stylize: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "stylize",
+        abstract: "Neural style transfer: StyTr² (one forward pass) or Gatys et al. (Gram-matrix optimisation).",
+        discussion: """
+        Examples:
+          stylize photo.jpg painting.png -o out.png                 # transformer mode if weights/stytr2.safetensors exists
+          stylize photo.jpg painting.png -o out.png --size 768      # resize the long side to 768 first
+          stylize photo.jpg painting.png -o out.npy --mode transformer --weights weights/
+          stylize info                                              # CPU, BLAS library and core type
+          stylize bench sgemm                                       # sgemm 2048³ GFLOP/s on this machine
+        """,
+        version: version,
+        subcommands: [Run.self, Info.self, Bench.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Prints `error: message` on one line and exits non-zero: the CLI's only way to fail.
+func fail(_ error: Error) -> Never {
+    let message = (error as? StyleError)?.description ?? "\(error)"
+    FileHandleStderr.write("error: \(message)\n")
+    exit(1)
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) { fputs(s, stderr) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
