@@ -166,7 +166,7 @@ def main():
             np.save(os.path.join(args.out, f"{prefix}_content.npy"), content)
             np.save(os.path.join(args.out, f"{prefix}_style.npy"), style)
             for stage in cfg["stages"]:
-                np.save(os.path.join(args.out, f"{prefix}_{stage}.npy"), stages[stage].numpy().astype(np.float32))
+                np.save(os.path.join(args.out, f"{prefix}_{stage}.npy"), np.ascontiguousarray(stages[stage].numpy(), dtype=np.float32))
             manifest[cname]["cases"][case] = {"content": csize, "style": ssize}
             print(f"{prefix}: output {tuple(stages['output'].shape)}, max |out| {stages['output'].abs().max():.4g}")
     with open(os.path.join(args.out, "stytr2_cases.json"), "w") as f:
