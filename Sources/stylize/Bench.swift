@@ -1,4 +1,5 @@
 import ArgumentParser
+import StyTr2
 import StyleCore
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine: sgemm GFLOP/s (speed figures live here, never in tests).",
-        subcommands: [SGEMM.self])
+        subcommands: [SGEMM.self, StyTr2Forward.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
@@ -31,6 +32,38 @@ struct Bench: ParsableCommand {
                          n, gflops, best, info.core, info.threads, info.cpu.brand))
         }
     }
+}
+
+/// StyTr² forward at official dimensions with seeded weights (no weight file needed).
+struct StyTr2Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stytr2", abstract: "Time one StyTr² forward pass (official dimensions, seeded weights).")
+    @Option(help: "Content and style side in pixels.") var size = 512
+    @Option(help: "Timed repetitions.") var repeats = 1
+
+    func run() throws {
+        do {
+            let info = try BLAS.load()
+            let c = StyTr2Configuration.official
+            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: [256, 256, 256, 256, 128, 128, 64, 64, 3])))
+            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
+            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = monotonicSeconds()
+                _ = try model.stylize(content: content, style: style)
+                best = min(best, monotonicSeconds() - t0)
+            }
+            print(String(format: "stytr2 forward %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         size, best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+        } catch { fail(error) }
+    }
+}
+
+/// Peak resident set size of this process so far (getrusage), in MB.
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
 }
 
 func monotonicSeconds() -> Double {

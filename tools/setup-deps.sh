@@ -1,0 +1,9 @@
+# Sourced by tools/test.sh and tools/demo.sh: installs what a fresh Debian machine lacks.
+need=()
+for p in libopenblas-dev libpng-dev libjpeg-dev; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+python3 -c "import numpy, pytest" 2>/dev/null || python3 -m pip install -q numpy pytest
