@@ -26,9 +26,9 @@ public struct AttentionWeights: Sendable {
 
 /// Query and key rows per block of the streaming attention: scores never exceed this tile.
 public struct AttentionBlocking: Sendable {
-    public var queryBlock = 256
-    public var keyBlock = 1024
-    public init(queryBlock: Int = 256, keyBlock: Int = 1024) { self.queryBlock = queryBlock; self.keyBlock = keyBlock }
+    public var queryBlock = 512
+    public var keyBlock = 2048
+    public init(queryBlock: Int = 512, keyBlock: Int = 2048) { self.queryBlock = queryBlock; self.keyBlock = keyBlock }
 }
 
 /// out (Nq,D) = MultiheadAttention(q = query + queryPos, k = key + keyPos, v = value).
@@ -83,12 +83,9 @@ func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Uns
                 parallelChunks(rows, minChunk: 16) { range in
                     for i in range {
                         let s = scores + i * cols
-                        var m = rowMax[i]
-                        for j in 0..<cols { m = max(m, s[j]) }
+                        let m = max(rowMax[i], rowMaximum(s, count: cols))
                         let correction = expf(rowMax[i] - m)
-                        var sum: Float = 0
-                        for j in 0..<cols { let e = expf(s[j] - m); s[j] = e; sum += e }
-                        rowSum[i] = rowSum[i] * correction + sum
+                        rowSum[i] = rowSum[i] * correction + expShiftedSum(s, count: cols, shift: m)
                         rowMax[i] = m
                         if correction != 1 { let a = acc + i * dh; for j in 0..<dh { a[j] *= correction } }
                     }

@@ -92,9 +92,17 @@ func im2col(_ x: UnsafePointer<Float>, _ g: Conv2dGeometry, rows: Range<Int>, in
                 let iy = g.source(oy * g.stride - p + kh, g.height)
                 if iy < 0 { dst.update(repeating: 0, count: ow); dst += ow; continue }
                 let line = plane + iy * g.width
-                for ox in 0..<ow {
-                    let ix = g.source(ox * g.stride - p + kw, g.width)
-                    dst[ox] = ix < 0 ? 0 : line[ix]
+                if g.stride == 1 {
+                    // Interior columns are one contiguous run; only the pad columns need mapping.
+                    let lo = min(ow, max(0, p - kw)), hi = max(lo, min(ow, g.width + p - kw))
+                    for ox in 0..<lo { let ix = g.source(ox - p + kw, g.width); dst[ox] = ix < 0 ? 0 : line[ix] }
+                    (dst + lo).update(from: line + (lo - p + kw), count: hi - lo)
+                    for ox in hi..<ow { let ix = g.source(ox - p + kw, g.width); dst[ox] = ix < 0 ? 0 : line[ix] }
+                } else {
+                    for ox in 0..<ow {
+                        let ix = g.source(ox * g.stride - p + kw, g.width)
+                        dst[ox] = ix < 0 ? 0 : line[ix]
+                    }
                 }
                 dst += ow
             }

@@ -30,11 +30,7 @@ public func softmaxInPlace(_ x: Tensor) {
     parallelChunks(n, minChunk: 8) { rows in
         for i in rows {
             let row = p + i * d
-            var m = -Float.infinity
-            for j in 0..<d { m = max(m, row[j]) }
-            var s: Float = 0
-            for j in 0..<d { row[j] = expf(row[j] - m); s += row[j] }
-            let inv = 1 / s
+            let inv = 1 / expShiftedSum(row, count: d, shift: rowMaximum(row, count: d))
             for j in 0..<d { row[j] *= inv }
         }
     }
