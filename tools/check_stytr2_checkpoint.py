@@ -4,7 +4,7 @@
     python3 tools/check_stytr2_checkpoint.py --official PATH [--legacy] [--sizes 512x512,384x640]
 
 1. Builds the official StyTr² modules (PATH: checkout or bare git dir of the official code) at
-   full size with PyTorch's own random initialisation and saves them under the official file
+   full size with seeded random weights and saves them under the official file
    names (embedding_/transformer_/decoder_iter_160000.pth; --legacy: pre-1.6 pickle format).
 2. Converts them with tools/convert_weights.py stytr2 --from DIR.
 3. For each size, runs `stylize --mode transformer --style-size 0` on .npy inputs and compares
@@ -41,17 +41,10 @@ def main():
     sys.path.insert(0, ref.official_checkout(args.official))
     import models.transformer as transformer_module
 
-    torch.manual_seed(0)
     torch.set_grad_enabled(False)
-    cfg = ref.CONFIGS["full"]
-    embedding = nn.Conv2d(3, 512, kernel_size=8, stride=8)
-    trans = transformer_module.Transformer()
-    _, _, cnn = ref.build(torch, nn, transformer_module, cfg)
-    for m in cnn.modules():  # PyTorch's default init instead of the seeded one
-        if isinstance(m, nn.Conv2d):
-            m.reset_parameters()
-    for m in (embedding, trans, cnn):
-        m.eval()
+    # The official modules, with seeded weights (PyTorch's default init makes a near-constant
+    # output, which would make the comparison weak).
+    embedding, trans, cnn = ref.build(torch, nn, transformer_module, ref.CONFIGS["full"])
 
     work = tempfile.mkdtemp(prefix="stytr2-check-")
     zip_format = not args.legacy

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Weights of PyTorch's nn.MultiheadAttention (batch_first irrelevant: one sequence at a time).
@@ -56,18 +57,19 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, weight
 }
 
 /// out (Nq,D) = concat over heads of softmax(Qh·Khᵀ/√dh)·Vh, Q/K/V already projected, heads in column slices.
+/// Heads run in parallel, one per core at a time, each on single-threaded GEMMs and its own scratch.
 func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                         out: UnsafeMutablePointer<Float>, nq: Int, nk: Int, d: Int, heads: Int,
                         blocking: AttentionBlocking) {
     let dh = d / heads
     let bq = min(blocking.queryBlock, nq), bk = min(blocking.keyBlock, nk)
     let scale = 1 / Float(dh).squareRoot()
-    let scores = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)   // (bq, bk)
-    let acc = UnsafeMutablePointer<Float>.allocate(capacity: bq * dh)      // (bq, dh)
-    let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: bq)
-    let rowSum = UnsafeMutablePointer<Float>.allocate(capacity: bq)
-    defer { scores.deallocate(); acc.deallocate(); rowMax.deallocate(); rowSum.deallocate() }
-    for h in 0..<heads {
+    DispatchQueue.concurrentPerform(iterations: heads) { h in
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)   // (bq, bk)
+        let acc = UnsafeMutablePointer<Float>.allocate(capacity: bq * dh)      // (bq, dh)
+        let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: bq)
+        let rowSum = UnsafeMutablePointer<Float>.allocate(capacity: bq)
+        defer { scores.deallocate(); acc.deallocate(); rowMax.deallocate(); rowSum.deallocate() }
         var q0 = 0
         while q0 < nq {
             let rows = min(bq, nq - q0)
@@ -79,20 +81,19 @@ func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Uns
                 let cols = min(bk, nk - k0)
                 // scores (rows, cols) = scale · Qh[q0..] · Kh[k0..]ᵀ
                 gemm(transB: true, m: rows, n: cols, k: dh, alpha: scale, a: q + q0 * d + h * dh, lda: d,
-                     b: k + k0 * d + h * dh, ldb: d, c: scores, ldc: cols)
-                parallelChunks(rows, minChunk: 16) { range in
-                    for i in range {
-                        let s = scores + i * cols
-                        let m = max(rowMax[i], rowMaximum(s, count: cols))
-                        let correction = expf(rowMax[i] - m)
-                        rowSum[i] = rowSum[i] * correction + expShiftedSum(s, count: cols, shift: m)
-                        rowMax[i] = m
-                        if correction != 1 { let a = acc + i * dh; for j in 0..<dh { a[j] *= correction } }
-                    }
+                     b: k + k0 * d + h * dh, ldb: d, c: scores, ldc: cols, parallel: false)
+                // Online softmax: rescale what was accumulated under the old row maximum.
+                for i in 0..<rows {
+                    let s = scores + i * cols
+                    let m = max(rowMax[i], rowMaximum(s, count: cols))
+                    let correction = expf(rowMax[i] - m)
+                    rowSum[i] = rowSum[i] * correction + expShiftedSum(s, count: cols, shift: m)
+                    rowMax[i] = m
+                    if correction != 1 { let a = acc + i * dh; for j in 0..<dh { a[j] *= correction } }
                 }
                 // acc (rows, dh) += P (rows, cols) · Vh[k0..] (cols, dh)
                 gemm(m: rows, n: dh, k: cols, a: scores, lda: cols, b: v + k0 * d + h * dh, ldb: d,
-                     beta: 1, c: acc, ldc: dh)
+                     beta: 1, c: acc, ldc: dh, parallel: false)
                 k0 += cols
             }
             for i in 0..<rows {

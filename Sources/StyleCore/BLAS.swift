@@ -11,6 +11,7 @@ public enum BLAS {
         public var core: String
         public var openBLASChoice: String
         public var reason: String
+        /// Threads the engine uses for BLAS work (each OpenBLAS call itself is single-threaded).
         public var threads: Int
         public var cpu: CPUFeatures
     }
@@ -22,6 +23,12 @@ public enum BLAS {
         case let .failure(error): throw error
         }
     }
+
+    /// Cores the engine spreads its work over (OpenBLAS's own thread count, i.e. the CPUs online).
+    static let cores: Int = {
+        if case let .success(info) = state { return max(1, info.threads) }
+        return 1
+    }()
 
     /// `load()` for kernels: a missing BLAS is a setup error no computation can survive.
     @inline(__always) static func ensureLoaded() {
@@ -46,8 +53,12 @@ public enum BLAS {
             unsetenv("OPENBLAS_CORETYPE")
             if case let .failure(e) = reopened { return .failure(e) }
         }
+        // OpenBLAS single-threaded: the engine splits work across cores itself (gemm, attention
+        // heads), so no OpenBLAS worker spins (sched_yield) while the engine's own loops run.
+        let threads = Int(sb_num_threads())
+        sb_set_num_threads(1)
         return .success(Info(library: String(cString: sb_library_path()), config: String(cString: sb_config()),
                              core: String(cString: sb_corename()), openBLASChoice: native, reason: choice.reason,
-                             threads: Int(sb_num_threads()), cpu: cpu))
+                             threads: threads, cpu: cpu))
     }()
 }
