@@ -62,6 +62,61 @@ def official_checkout(path):
     return tmp
 
 
+def plain_transformer_module(torch, nn):
+    """A module with a `Transformer` class equal to the official one (same key names, post-norm,
+    decoder whose both attention blocks read the style memory), for when the official code is not
+    at hand (benchmarks). Fixtures are always made with the official code."""
+    import types
+
+    class EncoderLayer(nn.Module):
+        def __init__(self, d, heads, ffn):
+            super().__init__()
+            self.self_attn = nn.MultiheadAttention(d, heads, dropout=0.0)
+            self.linear1, self.linear2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
+            self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
+
+        def forward(self, x, src_key_padding_mask=None, pos=None):
+            q = x if pos is None else x + pos
+            x = self.norm1(x + self.self_attn(q, q, x)[0])
+            return self.norm2(x + self.linear2(torch.relu(self.linear1(x))))
+
+    class DecoderLayer(nn.Module):
+        def __init__(self, d, heads, ffn):
+            super().__init__()
+            self.self_attn = nn.MultiheadAttention(d, heads, dropout=0.0)
+            self.multihead_attn = nn.MultiheadAttention(d, heads, dropout=0.0)
+            self.linear1, self.linear2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
+            self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+
+        def forward(self, t, memory, query_pos):
+            t = self.norm1(t + self.self_attn(t + query_pos, memory, memory)[0])
+            t = self.norm2(t + self.multihead_attn(t + query_pos, memory, memory)[0])
+            return self.norm3(t + self.linear2(torch.relu(self.linear1(t))))
+
+    class Stack(nn.Module):
+        def __init__(self, layers, norm=None):
+            super().__init__()
+            self.layers = nn.ModuleList(layers)
+            if norm is not None:
+                self.norm = norm
+
+        def forward(self, x, memory=None, src_key_padding_mask=None, memory_key_padding_mask=None, pos=None, query_pos=None):
+            for layer in self.layers:
+                x = layer(x, memory, query_pos) if memory is not None else layer(x, pos=pos)
+            return self.norm(x).unsqueeze(0) if hasattr(self, "norm") else x
+
+    class Transformer(nn.Module):
+        def __init__(self, d_model=512, nhead=8, num_encoder_layers=3, num_decoder_layers=3, dim_feedforward=2048, dropout=0.0):
+            super().__init__()
+            enc = lambda: [EncoderLayer(d_model, nhead, dim_feedforward) for _ in range(num_encoder_layers)]
+            self.encoder_c, self.encoder_s = Stack(enc()), Stack(enc())
+            self.decoder = Stack([DecoderLayer(d_model, nhead, dim_feedforward) for _ in range(num_decoder_layers)], nn.LayerNorm(d_model))
+            self.new_ps = nn.Conv2d(d_model, d_model, (1, 1))
+            self.averagepooling = nn.AdaptiveAvgPool2d(18)
+
+    return types.SimpleNamespace(Transformer=Transformer)
+
+
 def build(torch, nn, transformer_module, cfg):
     """Official modules with the configuration's sizes (official: d 512, heads 8, ffn 2048)."""
     d, p = cfg["d_model"], cfg["patch_size"]
@@ -120,6 +175,18 @@ def test_image(rng, h, w):
     return np.clip(img, 0, 1).astype(np.float32)
 
 
+def check_plain_equals_official(torch, nn, F, transformer_module):
+    """The benchmark's stand-in must compute exactly what the official code computes."""
+    cfg = CONFIGS["tiny"]
+    ours = build(torch, nn, plain_transformer_module(torch, nn), cfg)
+    official = build(torch, nn, transformer_module, cfg)
+    assert list(ours[1].state_dict()) == list(official[1].state_dict()), "state dict keys differ"
+    rng = np.random.default_rng(9)
+    c, s = (torch.from_numpy(test_image(rng, 40, 56))[None] for _ in range(2))
+    a, b = forward(torch, F, *ours, c, s, 8)[0]["output"], forward(torch, F, *official, c, s, 8)[0]["output"]
+    assert torch.allclose(a, b, rtol=0, atol=1e-6 * float(b.abs().max())), "plain transformer differs from the official one"
+
+
 CONFIGS = {
     "tiny": dict(d_model=32, heads=4, encoder_layers=3, decoder_layers=3, ffn=64, patch_size=8,
                  cnn_channels=[16, 16, 16, 16, 8, 8, 8, 8, 3], seed=1,  # a seed where no ReLU layer is all dead
@@ -146,6 +213,7 @@ def main():
     import models.transformer as transformer_module
 
     torch.set_grad_enabled(False)
+    check_plain_equals_official(torch, nn, F, transformer_module)
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(1234)
     manifest = {}
