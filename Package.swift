@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module graph follows the pipeline:
-// C shims (CBLAS, CImageCodecs) → StyleCore (tensor, kernels) → StyleIO (images, npy, safetensors)
+// C shims (CBLAS, CImageCodecs, CKernels) → StyleCore (tensor, kernels) → StyleIO (images, npy, safetensors)
 // → models → optimisation → stylize CLI.
 
 let package = Package(
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "StyleCore", targets: ["StyleCore"]),
         .library(name: "StyleIO", targets: ["StyleIO"]),
         .library(name: "StyTr2", targets: ["StyTr2"]),
+        .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,16 +20,21 @@ let package = Package(
     targets: [
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
-        .target(name: "StyleCore", dependencies: ["CBLAS"]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "StyleCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "StyleIO", dependencies: ["StyleCore", "CImageCodecs"]),
         .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
+        .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
+        .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
         .executableTarget(name: "stylize", dependencies: [
-            "StyleCore", "StyleIO", "StyTr2",
+            "StyleCore", "StyleIO", "StyTr2", "StyleTransfer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StyleIOTests", dependencies: ["StyleIO"]),
+        .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

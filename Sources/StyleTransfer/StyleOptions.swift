@@ -1,3 +1,4 @@
+import GramStyle
 import StyleCore
 
 /// Which method stylises.
@@ -24,6 +25,8 @@ public struct StyleOptions: Sendable {
     public var styleSize = 512
     /// Images with more pixels than this are refused before decoding.
     public var maxPixels = 64 * 1024 * 1024
+    /// Gram mode: weights, layers, optimiser, steps, initialisation, multi-scale schedule.
+    public var gram = GramOptions()
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import GramStyle
 import StyTr2
 import StyleCore
 import StyleIO
@@ -5,7 +6,8 @@ import StyleIO
 import Glibc
 #endif
 
-/// The engine's public entry point: load the model once, then stylise any number of pairs.
+/// The engine's public entry point: choose the mode and load its weights once, then stylise any
+/// number of pairs.
 ///
 ///     let stylizer = try Stylizer(options: options)
 ///     print(stylizer.modeDescription)
@@ -17,30 +19,39 @@ public final class Stylizer {
     /// One line: which mode runs and why (the CLI prints it on stderr).
     public let modeDescription: String
     let transformer: StyTr2?
+    let network: FeatureNetwork?
 
     public init(options: StyleOptions) throws {
         try options.validate()
         self.options = options
         let location = WeightsLocation(options.weights)
+        let stytr2File = location.file(for: "stytr2")
         switch options.mode {
         case .transformer:
-            guard let file = location.file(named: "stytr2.safetensors") else {
+            guard let file = stytr2File else {
                 throw StyleError.io(path: location.describe("stytr2.safetensors"),
                                     reason: "no StyTr² weights; convert the official checkpoints with tools/convert_weights.py stytr2")
             }
             transformer = try Self.loadStyTr2(file)
+            network = nil
             mode = .transformer
             modeDescription = "transformer mode (StyTr², \(file))"
-        case .auto:
-            if let file = location.file(named: "stytr2.safetensors") {
-                transformer = try Self.loadStyTr2(file)
-                mode = .transformer
-                modeDescription = "transformer mode: StyTr² weights found at \(file)"
+        case .auto where stytr2File != nil:
+            transformer = try Self.loadStyTr2(stytr2File!)
+            network = nil
+            mode = .transformer
+            modeDescription = "transformer mode: StyTr² weights found at \(stytr2File!)"
+        case .auto, .gram:
+            transformer = nil
+            mode = .gram
+            let why = options.mode == .auto ? "no StyTr² weights at \(location.describe("stytr2.safetensors")); " : ""
+            if let file = location.file(for: "vgg19") {
+                network = try Self.loadVGG(file)
+                modeDescription = "Gram mode: \(why)VGG-19 from \(file)"
             } else {
-                throw StyleError.invalidArgument("no StyTr² weights at \(location.describe("stytr2.safetensors")) and Gram mode is not available yet")
+                network = defaultRandomNetwork(seed: options.gram.seed)
+                modeDescription = "Gram mode: \(why)no VGG-19 at \(location.describe("vgg19.safetensors")), using the seeded random feature network"
             }
-        case .gram:
-            throw StyleError.invalidArgument("Gram mode is not available yet")
         }
     }
 
@@ -50,13 +61,35 @@ public final class Stylizer {
         return try StyTr2(configuration: configuration, weights: file, path: path)
     }
 
+    static func loadVGG(_ path: String) throws -> VGG19 {
+        let file = try SafeTensorsFile(path: path)
+        guard file.metadata["model"] == "vgg19" else {
+            throw StyleError.weights(path: path, reason: "metadata says model '\(file.metadata["model"] ?? "none")', expected 'vgg19' (convert with tools/convert_weights.py vgg19)")
+        }
+        guard let layoutName = file.metadata["layout"], let layout = VGGLayout(rawValue: layoutName) else {
+            throw StyleError.weights(path: path, reason: "metadata 'layout' must be one of \(VGGLayout.allCases.map(\.rawValue)), not '\(file.metadata["layout"] ?? "none")'")
+        }
+        return try VGG19(weights: file, layout: layout)
+    }
+
+    /// Progress of a Gram-mode optimisation: step (from 1), total steps, weighted loss terms.
+    public typealias Progress = (_ step: Int, _ totalSteps: Int, _ content: Double, _ style: Double, _ total: Double) -> Void
+
     /// Stylises content (3,H,W) with style (3,Hs,Ws), both RGB in [0,1]; returns (3,H',W') where
-    /// H'×W' is the content's size after `options.size`. Values are not clamped.
-    public func stylize(content: Tensor, style: Tensor) throws -> Tensor {
-        let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-        let s = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
-        guard let transformer else { preconditionFailure("mode \(mode) has no model") }
-        return try transformer.stylize(content: c, style: s)
+    /// H'×W' is the content's size after `options.size` (Gram mode: long side 512 by default).
+    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode.
+    public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil, isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+        if let transformer {
+            let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
+            let s = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
+            return try transformer.stylize(content: c, style: s)
+        }
+        guard let network else { preconditionFailure("no model for mode \(mode)") }
+        let c = resizeLongSide(content, to: options.size ?? 512)
+        let passes = options.gram.scales.count + 1, total = passes * options.gram.steps
+        return try gramStylize(content: c, style: style, network: network, options: options.gram,
+                               progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
+                               isCancelled: isCancelled)
     }
 }
 
@@ -69,7 +102,9 @@ public func resizeLongSide(_ image: Tensor, to side: Int) -> Tensor {
     return side < long ? resizeAntialiased(image, height: nh, width: nw) : resizeBilinear(image, height: nh, width: nw)
 }
 
-/// Where weight files are looked for: --weights (a directory or a file), $STYLIZE_WEIGHTS, ./weights.
+/// Where weight files are looked for: --weights (a directory or a .safetensors file), then
+/// $STYLIZE_WEIGHTS, then ./weights. A directory holds stytr2.safetensors and/or vgg19.safetensors;
+/// a file is used for the model its metadata names.
 struct WeightsLocation {
     var path: String
 
@@ -81,10 +116,16 @@ struct WeightsLocation {
 
     var isFile: Bool { path.hasSuffix(".safetensors") }
 
-    /// The file to load for `name`: the path itself when it names a file, else DIR/name if it exists.
-    func file(named name: String) -> String? {
-        if isFile { return access(path, F_OK) == 0 ? path : nil }
-        let candidate = path + "/" + name
+    /// The file holding `model` ("stytr2" or "vgg19"), or nil if there is none.
+    func file(for model: String) -> String? {
+        if isFile {
+            // A named file must exist; its metadata decides which model it is (nil model: let the
+            // StyTr² loader report what is wrong with it).
+            guard access(path, F_OK) == 0 else { return model == "stytr2" ? path : nil }
+            let named = (try? SafeTensorsFile(path: path))?.metadata["model"]
+            return named == model || (named == nil && model == "stytr2") ? path : nil
+        }
+        let candidate = path + "/" + model + ".safetensors"
         return access(candidate, F_OK) == 0 ? candidate : nil
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GramStyle
 import StyleCore
 import StyleIO
 import StyleTransfer
@@ -15,11 +16,29 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped).") var output: String
     @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
     @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
-    @Option(help: "Resize the content's long side to N pixels first (transformer default: keep; gram default: 512).") var size: Int?
-    @Option(help: "Resize the style's long side to N pixels (0 keeps it).") var styleSize: Int = 512
-    @Option(help: "JPEG quality, 1–100.") var quality: Int = 92
-    @Option(help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
+    // Numeric options take the next word even if it starts with '-', so `--size -5` reaches the
+    // range check below ("--size must be between 16 and 16384 …") instead of a usage error.
+    @Option(parsing: .unconditional, help: "Resize the content's long side to N pixels first (transformer default: keep; gram default: 512).") var size: Int?
+    @Option(parsing: .unconditional, help: "Resize the style's long side to N pixels (0 keeps it).") var styleSize: Int = 512
+    @Option(parsing: .unconditional, help: "JPEG quality, 1–100.") var quality: Int = 92
+    @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
+
+    // Gram mode
+    @Option(help: "Gram: optimiser steps per scale.") var steps: Int = 300
+    @Option(help: "Gram: content weight α.") var contentWeight: Float = 1
+    @Option(help: "Gram: style weight β (default: the network's suggestion).") var styleWeight: Float?
+    @Option(help: "Gram: total-variation weight (0 = off).") var tvWeight: Float = 0
+    @Option(help: "Gram: content layers, comma-separated (default relu4_2 for VGG-19).") var contentLayers: String?
+    @Option(help: "Gram: style layers with optional weights, e.g. relu1_1:1,relu2_1:0.5 (default relu1_1…relu5_1).") var styleLayers: String?
+    @Option(help: "Gram: distance for content and style terms: mse, l1, cosine or frobenius.") var metric: String = "mse"
+    @Option(help: "Gram: lbfgs or adam.") var optimizer: String = "lbfgs"
+    @Option(help: "Gram: learning rate (L-BFGS default 1, Adam default 0.02).") var lr: Double?
+    @Option(help: "Gram: L-BFGS history size.") var history: Int = 100
+    @Option(help: "Gram: start from content, noise or style.") var initFrom: String = "content"
+    @Option(help: "Gram: seed of the noise start and of the random network.") var seed: UInt64 = 0
+    @Option(help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
+    @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384.") var multiscale: String?
 
     func run() throws {
         installSignalHandlers()
@@ -31,6 +50,7 @@ struct Run: ParsableCommand {
             guard (1...100).contains(quality) else { throw StyleError.invalidArgument("--quality must be between 1 and 100, not \(quality)") }
             options.mode = m; options.weights = weights; options.size = size
             options.styleSize = styleSize; options.maxPixels = maxPixels
+            options.gram = try gramOptions()
             try options.validate()
             _ = try ImageFile.outputFormat(for: output)
             try refuseOverwritingInputs()
@@ -38,12 +58,63 @@ struct Run: ParsableCommand {
             let styleImage = try ImageFile.read(style, maxPixels: maxPixels)
             let stylizer = try Stylizer(options: options)
             if !quiet { fputs("stylize: \(stylizer.modeDescription)\n", stderr) }
-            let result = try stylizer.stylize(content: contentImage, style: styleImage)
+            let bar = ProgressBar(enabled: !quiet)
+            let result = try stylizer.stylize(content: contentImage, style: styleImage, progress: bar.update)
+            bar.finish()
             try ImageFile.write(result, to: output, quality: quality,
                                 metadata: [("Software", "stylize \(Stylize.version)"), ("stylize:mode", stylizer.mode.rawValue)])
         } catch {
             fail(error)
         }
+    }
+
+    func gramOptions() throws -> GramOptions {
+        var g = GramOptions()
+        guard steps >= 0 else { throw StyleError.invalidArgument("--steps must be 0 or more, not \(steps)") }
+        guard history >= 1 else { throw StyleError.invalidArgument("--history must be 1 or more, not \(history)") }
+        guard styleScale > 0 && styleScale <= 8 else { throw StyleError.invalidArgument("--style-scale must be in (0, 8], not \(styleScale)") }
+        for (name, v) in [("--content-weight", contentWeight), ("--tv-weight", tvWeight)] where !(v >= 0 && v.isFinite) {
+            throw StyleError.invalidArgument("\(name) must be 0 or more, not \(v)")
+        }
+        if let styleWeight, !(styleWeight >= 0 && styleWeight.isFinite) {
+            throw StyleError.invalidArgument("--style-weight must be 0 or more, not \(styleWeight)")
+        }
+        g.steps = steps; g.contentWeight = contentWeight; g.styleWeight = styleWeight; g.totalVariationWeight = tvWeight
+        g.seed = seed; g.styleScale = styleScale
+        guard let m = DistanceMetric(rawValue: metric) else {
+            throw StyleError.invalidArgument("--metric must be one of \(DistanceMetric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        g.contentMetric = m; g.styleMetric = m
+        if let contentLayers { g.contentLayers = contentLayers.split(separator: ",").map(String.init) }
+        if let styleLayers {
+            g.styleLayers = try styleLayers.split(separator: ",").map { item in
+                let parts = item.split(separator: ":")
+                guard parts.count <= 2, let weight = parts.count == 2 ? Float(parts[1]) : 1, weight >= 0 else {
+                    throw StyleError.invalidArgument("--style-layers entries are NAME or NAME:WEIGHT with WEIGHT ≥ 0, not '\(item)'")
+                }
+                return GramOptions.StyleLayer(String(parts[0]), weight: weight)
+            }
+        }
+        switch optimizer {
+        case "lbfgs": g.optimiser = .lbfgs(learningRate: lr ?? 1, historySize: history)
+        case "adam": g.optimiser = .adam(learningRate: Float(lr ?? 0.02))
+        default: throw StyleError.invalidArgument("--optimizer must be lbfgs or adam, not '\(optimizer)'")
+        }
+        if let lr, !(lr > 0) { throw StyleError.invalidArgument("--lr must be positive, not \(lr)") }
+        switch initFrom {
+        case "content": g.initialisation = .content
+        case "noise": g.initialisation = .noise
+        case "style": g.initialisation = .style
+        default: throw StyleError.invalidArgument("--init-from must be content, noise or style, not '\(initFrom)'")
+        }
+        if let multiscale {
+            let sizes = multiscale.split(separator: ",").map { Int($0) }
+            guard sizes.allSatisfy({ $0 != nil && $0! >= 16 }) else {
+                throw StyleError.invalidArgument("--multiscale takes long sides of at least 16 pixels, e.g. 256,384, not '\(multiscale)'")
+            }
+            g.scales = sizes.map { $0! }
+        }
+        return g
     }
 
     /// An output path that is one of the inputs would destroy it.

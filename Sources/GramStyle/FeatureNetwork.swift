@@ -1,0 +1,49 @@
+import StyleCore
+
+/// A frozen image network whose named ReLU outputs the Gram objective compares.
+///
+/// Images are (3,H,W) RGB in [0,1]; each network applies its own input normalisation.
+public protocol FeatureNetwork: AnyObject {
+    /// Every layer a loss may read, in forward order.
+    var layerNames: [String] { get }
+    /// The layers the content term reads unless `GramOptions.contentLayers` says otherwise.
+    var defaultContentLayers: [String] { get }
+    /// The layers (and weights) the style term reads unless `GramOptions.styleLayers` says otherwise.
+    var defaultStyleLayers: [(name: String, weight: Float)] { get }
+    /// A style weight β that balances this network's Gram term against its content term for α = 1.
+    var suggestedStyleWeight: Float { get }
+
+    /// The activations of `layers` for `image`; computes only as deep as the deepest of them.
+    /// With a `tape`, records what `BackwardTape.backward` needs to return d(loss)/d(image).
+    func forward(_ image: Tensor, layers: Set<String>, tape: BackwardTape?) throws -> [String: Tensor]
+}
+
+extension FeatureNetwork {
+    /// The activations of `layers` for `image` (no backward pass).
+    public func features(of image: Tensor, layers: Set<String>) throws -> [String: Tensor] {
+        try forward(image, layers: layers, tape: nil)
+    }
+
+    /// Throws unless every name in `layers` is one of `layerNames`.
+    func checkLayers(_ layers: Set<String>) throws {
+        let unknown = layers.subtracting(layerNames)
+        guard unknown.isEmpty else {
+            throw StyleError.invalidArgument(
+                "unknown layer(s) \(unknown.sorted().joined(separator: ", ")); this network has \(layerNames.joined(separator: ", "))")
+        }
+    }
+
+    /// Throws unless `image` is a (3,H,W) tensor.
+    func checkImage(_ image: Tensor) throws {
+        guard image.rank == 3, image.shape[0] == 3, image.shape[1] > 0, image.shape[2] > 0 else {
+            throw StyleError.invalidArgument("expected an RGB image of shape (3,H,W), got \(image.shape)")
+        }
+    }
+}
+
+/// The network to use when there is no VGG-19 weight file: the random multi-scale single-layer network
+/// (`RandomFeatureNetwork`, kernel sizes 3…23, 128 filters each), which carries a style's strokes and
+/// palette far better than a random VGG-19 (which mostly shifts colours and adds grain). Deterministic for a seed.
+public func defaultRandomNetwork(seed: UInt64 = 0) -> FeatureNetwork {
+    try! RandomFeatureNetwork(seed: seed)
+}
