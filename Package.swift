@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
         .executableTarget(name: "stylize", dependencies: [
-            "StyleCore", "StyleIO", "StyTr2", "StyleTransfer",
+            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GramStyle
 import StyTr2
 import StyleCore
 #if canImport(Glibc)
@@ -8,7 +9,7 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine: sgemm GFLOP/s (speed figures live here, never in tests).",
-        subcommands: [SGEMM.self, StyTr2Forward.self])
+        subcommands: [SGEMM.self, StyTr2Forward.self, GramStep.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
@@ -55,6 +56,32 @@ struct StyTr2Forward: ParsableCommand {
             }
             print(String(format: "stytr2 forward %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
                          size, best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+        } catch { fail(error) }
+    }
+}
+
+/// Gatys L-BFGS steps on VGG-19 (seeded, vgg_normalised layout, content relu4_2, Gram at relu1_1…relu5_1).
+struct GramStep: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gram", abstract: "Time Gatys L-BFGS steps on VGG-19 (seeded weights); prints seconds per step.")
+    @Option(help: "Image side in pixels.") var size = 512
+    @Option(help: "Timed L-BFGS steps (after one warm-up step).") var steps = 5
+
+    func run() throws {
+        do {
+            let info = try BLAS.load()
+            let vgg = VGG19.random(seed: 2022, layout: .normalised)
+            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
+            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            var options = GramOptions()
+            options.steps = 1
+            options.optimiser = .lbfgs(lineSearch: .none)
+            _ = try gramStylize(content: content, style: style, network: vgg, options: options)
+            options.steps = steps
+            let t0 = monotonicSeconds()
+            _ = try gramStylize(content: content, style: style, network: vgg, options: options)
+            let perStep = (monotonicSeconds() - t0) / Double(steps)
+            print(String(format: "gram L-BFGS step %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         size, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
         } catch { fail(error) }
     }
 }
