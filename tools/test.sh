@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/setup-deps.sh
 
-swift build -c release -Xswiftc -enable-testing
+swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build
 python3 -m pytest -q Tests/tools
