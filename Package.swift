@@ -32,6 +32,7 @@ let package = Package(
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StyleIOTests", dependencies: ["StyleIO"]),
+        .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],

@@ -33,6 +33,7 @@ import collections
 import json
 import os
 import pickle
+import pickletools
 import re
 import struct
 import sys
@@ -54,6 +55,7 @@ class ConvertError(Exception):
     """An expected failure: reported as `error: <path>: <reason>` without a traceback."""
 
     def __init__(self, path, reason):
+        reason = " ".join(str(reason).split("\n"))  # one line, even when it quotes a wrapped exception
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
@@ -260,7 +262,25 @@ class Checkpoint:
         self.path, self.container, self.state, self.notes = path, container, state, notes
 
 
+# The C unpickler sizes its memo table by the largest index a PUT names, so a pickle of a few bytes
+# could make it allocate and clear gigabytes; torch.save numbers memo entries from 0.
+_MAX_MEMO_INDEX = 1 << 20
+
+
+def _check_memo_indices(file):
+    """Refuses a pickle (read from the file's position, which is restored) with absurd memo indices."""
+    start = file.tell()
+    try:
+        for op, arg, _ in pickletools.genops(file):
+            if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and arg > _MAX_MEMO_INDEX:
+                raise _Malformed(f"the pickle stores object number {arg} (a checkpoint numbers its objects from 0)")
+    except ValueError:
+        pass  # not a valid pickle: the unpickler itself reports what is wrong
+    file.seek(start)
+
+
 def _unpickle(file, path, storages, legacy):
+    _check_memo_indices(file)
     return _RestrictedUnpickler(file, path, storages, legacy).load()
 
 
@@ -296,6 +316,11 @@ def _load_zip(path, f):
         raise ConvertError(path, f"truncated or corrupt zip checkpoint ({e})") from None
     except pickle.UnpicklingError as e:
         raise ConvertError(path, f"corrupt pickle in the zip checkpoint ({e})") from None
+    except (NotImplementedError, RuntimeError) as e:
+        # zipfile: an unknown zip version or compression method, or an encrypted entry.
+        if isinstance(e, RecursionError):
+            raise
+        raise ConvertError(path, f"unsupported zip archive ({e})") from None
 
 
 def _load_legacy(path, f):
@@ -372,9 +397,12 @@ def load_checkpoint(path):
                 raise ConvertError(path, "not a PyTorch checkpoint (neither a zip archive nor a pickle)")
     except _Malformed as e:
         raise ConvertError(path, f"malformed checkpoint: {e}") from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as e:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError) as e:
         # A pickle that calls the allowed stand-ins with wrong arguments, or similar damage.
         raise ConvertError(path, f"malformed checkpoint ({type(e).__name__}: {e})") from None
+    except MemoryError:
+        # e.g. a BYTEARRAY8 or memo index claiming exabytes: the unpickler cannot even allocate it.
+        raise ConvertError(path, "malformed checkpoint (it asks for more memory than is available)") from None
     except IsADirectoryError:
         raise ConvertError(path, "is a directory, not a checkpoint file") from None
     except OSError as e:

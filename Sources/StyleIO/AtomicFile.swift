@@ -35,12 +35,16 @@ public enum AtomicFile {
         }
 
         // Template "<dir>/.<name>.tmp-XXXXXX", the name cut so the result stays under NAME_MAX.
-        var template: [CChar] = []
-        if let directory { template += (directory.hasSuffix("/") ? directory : directory + "/").utf8.map { CChar(bitPattern: $0) } }
+        // Absolute, because the signal-cleanup registry needs absolute paths.
+        var prefix = directory.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
+        if !prefix.hasPrefix("/") { prefix = absolutePath(prefix) }
+        var template: [CChar] = prefix.utf8.map { CChar(bitPattern: $0) }
         template += (".".utf8 + utf8Prefix(name, maxBytes: 200) + ".tmp-XXXXXX".utf8).map { CChar(bitPattern: $0) }
         template.append(0)
 
-        let fd = mkstemp(&template)
+        // Created and registered in one step: a SIGINT/SIGTERM can never find the file unregistered.
+        var slot: Int32 = -1
+        let fd = cic_tmp_create(&template, &slot)
         guard fd >= 0 else {
             let code = errno
             let reason: String
@@ -54,7 +58,6 @@ public enum AtomicFile {
             throw StyleError.write(path: path, reason: reason)
         }
         let temporary = String(cString: template)
-        let slot = cic_tmp_register(absolutePath(temporary))
 
         var descriptorOpen = true
         do {

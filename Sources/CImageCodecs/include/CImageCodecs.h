@@ -81,6 +81,13 @@ void cic_free(void *p);
 /// the path is too long or all slots are taken (the file is then simply not cleaned up on signal).
 int cic_tmp_register(const char *path);
 
+/// mkstemp(`template`) and `cic_tmp_register` of the new file as one step, as far as
+/// `cic_tmp_remove_all` can tell: SIGINT, SIGTERM and SIGHUP are blocked in the calling thread
+/// meanwhile, and `cic_tmp_remove_all` in another thread waits for the registration. `template`
+/// (ending in XXXXXX, rewritten in place) should be absolute. Returns the descriptor, or -1 with
+/// errno set by mkstemp; `*slot` receives the slot (-1 when the file could not be registered).
+int cic_tmp_create(char *template, int *slot);
+
 /// Forgets the slot returned by `cic_tmp_register` (call after the rename or the unlink).
 void cic_tmp_unregister(int slot);
 

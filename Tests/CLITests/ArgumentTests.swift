@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+/// Option values outside their allowed range: one `error: …` line that states the range, exit 1,
+/// before any file is read or written.
+///
+/// Pending (options that do not exist yet; add tests when they land): Gram mode's steps (negative
+/// or zero), style/content weight α outside [0, 1], unknown layer names.
+final class ArgumentTests: CLITestCase {
+    /// Inputs that do not exist: a range error must come first, before any file is touched.
+    func run(_ extra: [String]) -> [String] { ["missing.png", "missing-too.png", "-o", "out.png"] + extra }
+
+    func testSizeOutOfRange() throws {
+        try expectError(run(["--size", "0"]), ["--size must be between 16 and 16384 pixels, not 0"])
+        try expectError(run(["--size=-5"]), ["--size must be between 16 and 16384 pixels, not -5"])
+        try expectError(run(["--size", "-5"]), ["--size must be between 16 and 16384 pixels, not -5"])
+        try expectError(run(["--size", "15"]), ["between 16 and 16384", "not 15"])
+        try expectError(run(["--size", "16385"]), ["between 16 and 16384", "not 16385"])
+    }
+
+    func testStyleSizeOutOfRange() throws {
+        try expectError(run(["--style-size", "8"]), ["--style-size must be 0 (keep) or between 16 and 16384 pixels, not 8"])
+        try expectError(run(["--style-size", "-1"]), ["--style-size", "not -1"])
+    }
+
+    func testQualityOutOfRange() throws {
+        try expectError(run(["--quality", "0"]), ["--quality must be between 1 and 100, not 0"])
+        try expectError(run(["--quality", "101"]), ["--quality must be between 1 and 100, not 101"])
+        try expectError(run(["--quality", "-3"]), ["--quality must be between 1 and 100, not -3"])
+    }
+
+    func testUnknownMode() throws {
+        try expectError(run(["--mode", "bogus"]), ["--mode must be auto, transformer or gram, not 'bogus'"])
+        try expectError(run(["--mode", ""]), ["--mode must be auto, transformer or gram"])
+    }
+
+    func testMaxPixelsOutOfRange() throws {
+        try expectError(run(["--max-pixels", "0"]), ["--max-pixels must be positive, not 0"])
+        try expectError(run(["--max-pixels", "-1"]), ["--max-pixels must be positive, not -1"])
+    }
+
+    /// Malformed command lines are ArgumentParser's usage errors: status 64, a message naming the
+    /// problem (ArgumentParser adds help and usage lines), no file touched.
+    func testUsageErrors() throws {
+        for (arguments, fragment) in [
+            (["content.png", "style.png"], "--output"),
+            (["content.png", "style.png", "-o", "out.png", "--size", "big"], "'big' is invalid for '--size"),
+            (["content.png", "style.png", "-o", "out.png", "--frobnicate"], "--frobnicate"),
+            (["content.png"], "style"),
+        ] {
+            let before = Files.snapshot(directory)
+            let result = try stylize(arguments, in: directory)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result)")
+            XCTAssertTrue(result.stderr.contains(fragment), "\(arguments): \(result)")
+            XCTAssertEqual(Files.snapshot(directory), before)
+        }
+    }
+}

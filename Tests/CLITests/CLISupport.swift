@@ -1,0 +1,447 @@
+// Support for the command-line tests: finding the built `stylize` binary, running it as a
+// subprocess, temporary directories and their snapshots, hand-made images and tiny StyTr² weights.
+//
+// The tests run the real executable, so it must be built before `swift test` runs them.
+// tools/test.sh does that (`swift build -c release -Xswiftc -enable-testing` builds every product,
+// then `swift test … --skip-build`); the binary is found next to the test bundle, i.e. in the same
+// build-products directory. STYLIZE_BINARY=/path/to/stylize overrides the search.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import StyTr2
+import StyleCore
+import StyleIO
+import XCTest
+
+// MARK: - The binary
+
+enum CLI {
+    /// Path of the `stylize` executable next to the test bundle, or nil.
+    static let binary: String? = {
+        if let explicit = ProcessInfo.processInfo.environment["STYLIZE_BINARY"], !explicit.isEmpty { return explicit }
+        var directories: [URL] = []
+        // On Linux the test bundle is an executable (`<package>PackageTests.xctest`) in the products directory.
+        directories.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
+        for bundle in Bundle.allBundles + [Bundle.main] where bundle.bundlePath.hasSuffix(".xctest") {
+            directories.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        directories.append(Bundle.main.bundleURL)
+        directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+        for directory in directories {
+            let candidate = directory.appendingPathComponent("stylize").path
+            var info = stat()
+            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }()
+
+    /// The binary, or a test failure explaining how to build it.
+    static func requireBinary(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        guard let binary else {
+            XCTFail("the stylize executable was not found next to the test bundle: build it first "
+                    + "(tools/test.sh does: swift build -c release -Xswiftc -enable-testing), or set STYLIZE_BINARY",
+                    file: file, line: line)
+            throw XCTSkip("no stylize binary")
+        }
+        return binary
+    }
+}
+
+/// What a finished `stylize` run did.
+struct RunResult: CustomStringConvertible {
+    var status: Int32
+    /// True when the process was killed by a signal (`status` is then the signal number).
+    var signaled: Bool
+    var stdout: String
+    var stderr: String
+    var seconds: Double
+
+    var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast() }
+
+    var description: String {
+        "\(signaled ? "signal" : "exit") \(status) after \(String(format: "%.2f", seconds)) s; stderr: \(stderr.debugDescription); stdout: \(stdout.prefix(300).debugDescription)"
+    }
+}
+
+/// A `stylize` process started in the background.
+final class RunningStylize {
+    let process = Process()
+    private let outPipe = Pipe(), errPipe = Pipe()
+    private let group = DispatchGroup()
+    private var outData = Data(), errData = Data()
+    private let started = Date()
+    /// Lines of stderr seen so far (filled while the process runs).
+    private let lock = NSLock()
+    private var errSoFar = Data()
+
+    init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: try CLI.requireBinary())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["STYLIZE_WEIGHTS"] = nil  // the user's weights must never leak into a test
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        let outHandle = outPipe.fileHandleForReading, errHandle = errPipe.fileHandleForReading
+        DispatchQueue.global().async(group: group) { [self] in outData = outHandle.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { [self] in
+            var all = Data()
+            while true {
+                let chunk = errHandle.availableData
+                if chunk.isEmpty { break }
+                all += chunk
+                lock.lock(); errSoFar = all; lock.unlock()
+            }
+            errData = all
+        }
+    }
+
+    var pid: pid_t { process.processIdentifier }
+
+    /// Stderr so far.
+    var stderrSoFar: String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: errSoFar, as: UTF8.self)
+    }
+
+    /// Waits for the exit (killing the process after `timeout` seconds) and collects its output.
+    func wait(timeout: Double = 300) -> RunResult {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(2000) }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            XCTFail("stylize did not finish within \(timeout) s; killed")
+        }
+        process.waitUntilExit()
+        group.wait()
+        return RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                         stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                         seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// Runs `stylize arguments…` in `directory` and waits for it.
+func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], timeout: Double = 300) throws -> RunResult {
+    try RunningStylize(arguments, directory: directory, environment: environment).wait(timeout: timeout)
+}
+
+// MARK: - Files and directories
+
+enum Files {
+    static func makeTemporaryDirectory(_ tag: String) -> String {
+        var template = Array((NSTemporaryDirectory() + "/stylize-cli-\(tag)-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else { fatalError("mkdtemp failed: \(String(cString: strerror(errno)))") }
+        return String(cString: template)
+    }
+
+    static func write(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        precondition(fd >= 0, "cannot create \(path): \(String(cString: strerror(errno)))")
+        var done = 0
+        bytes.withUnsafeBytes { raw in
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                precondition(n > 0, "write \(path) failed")
+                done += n
+            }
+        }
+        close(fd)
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return [UInt8](data)
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Removes a directory tree, first making everything in it writable (tests make read-only dirs).
+    static func removeTree(_ path: String) {
+        if let walker = FileManager.default.enumerator(atPath: path) {
+            chmod(path, 0o755)
+            for case let name as String in walker { chmod(path + "/" + name, 0o755) }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Every entry under `directory` (recursively) with its contents: "<dir>" for directories,
+    /// "<link>" + target for symbolic links, the bytes for files. Equal snapshots mean nothing was
+    /// created, removed or changed, including temporary files.
+    static func snapshot(_ directory: String) -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        guard let names = try? FileManager.default.subpathsOfDirectory(atPath: directory) else { return result }
+        for name in names {
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: result[name] = Array("<dir>".utf8)
+            case S_IFLNK: result[name] = Array("<link>".utf8) + Array(((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "").utf8)
+            default: result[name] = read(path) ?? Array("<unreadable>".utf8)
+            }
+        }
+        return result
+    }
+
+    /// Names in `directory` that look like AtomicFile temporaries (`.<name>.tmp-XXXXXX`).
+    static func temporaries(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.contains(".tmp-") }.sorted()
+    }
+}
+
+// MARK: - Images
+
+/// PNG files built by hand (stored deflate blocks), so colour types and bit depths need no fixtures.
+enum PNGMaker {
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    private static let crcTable: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        ~bytes.reduce(~UInt32(0)) { crcTable[Int(($0 ^ UInt32($1)) & 0xFF)] ^ ($0 >> 8) }
+    }
+
+    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+
+    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return be32(UInt32(data.count)) + body + be32(crc32(body))
+    }
+
+    static func zlibStored(_ raw: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x01]
+        var offset = 0
+        repeat {
+            let n = min(65535, raw.count - offset)
+            let final: UInt8 = offset + n == raw.count ? 1 : 0
+            out += [final, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            out += raw[offset..<offset + n]
+            offset += n
+        } while offset < raw.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        return out + be32(b << 16 | a)
+    }
+
+    /// A PNG whose sample (x, y, channel) is `sample(x, y, c)` (< 2^bitDepth); 8- or 16-bit only.
+    static func make(width: Int, height: Int, colorType: UInt8, bitDepth: Int, palette: [UInt8] = [],
+                     trns: [UInt8]? = nil, sample: (Int, Int, Int) -> Int) -> [UInt8] {
+        precondition(bitDepth == 8 || bitDepth == 16)
+        let channels = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][colorType]!
+        var raw: [UInt8] = []
+        for y in 0..<height {
+            raw.append(0)
+            for x in 0..<width {
+                for c in 0..<channels {
+                    let s = sample(x, y, c)
+                    if bitDepth == 16 { raw += [UInt8(s >> 8), UInt8(s & 0xFF)] } else { raw.append(UInt8(s)) }
+                }
+            }
+        }
+        var png = signature
+        png += chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [UInt8(bitDepth), colorType, 0, 0, 0])
+        if !palette.isEmpty { png += chunk("PLTE", palette) }
+        if let trns { png += chunk("tRNS", trns) }
+        png += chunk("IDAT", zlibStored(raw))
+        png += chunk("IEND", [])
+        return png
+    }
+
+    /// An image that only has a header: IHDR claiming width×height, one empty IDAT, IEND.
+    static func headerOnly(width: UInt32, height: UInt32) -> [UInt8] {
+        signature + chunk("IHDR", be32(width) + be32(height) + [8, 2, 0, 0, 0])
+            + chunk("IDAT", zlibStored([0])) + chunk("IEND", [])
+    }
+}
+
+enum Images {
+    /// A smooth RGB test image (3,H,W) in [0,1].
+    static func smooth(width: Int, height: Int) -> Tensor {
+        let t = Tensor(shape: [3, height, width])
+        for c in 0..<3 {
+            for y in 0..<height {
+                for x in 0..<width {
+                    let v = 0.5 + 0.4 * sin(Double(x) * 0.21 + Double(c)) * cos(Double(y) * 0.17 - Double(c))
+                    t[(c * height + y) * width + x] = Float(v)
+                }
+            }
+        }
+        return t
+    }
+
+    static func png(width: Int, height: Int) -> [UInt8] {
+        try! ImageFile.encode(smooth(width: width, height: height), as: .png)
+    }
+
+    static func jpeg(width: Int, height: Int) -> [UInt8] {
+        try! ImageFile.encode(smooth(width: width, height: height), as: .jpeg, quality: 90)
+    }
+
+    /// A 16×16 CMYK JPEG with an Adobe marker (from tools/make_image_fixtures.py via Tests/StyleIOTests).
+    static let cmykJPEG: [UInt8] = Array(Data(base64Encoded: "/9j/7gAOQWRvYmUAZAAAAAAA/9sAQwACAQEBAQECAQEBAgICAgIEAwICAgIFBAQDBAYFBgYGBQYGBgcJCAYHCQcGBggLCAkKCgoKCgYICwwLCgwJCgoK/8AAFAgAEAAQBEMRAE0RAFkRAEsRAP/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/aAA4EQwBNAFkASwAAPwD+f+v38r9/K/fyv7/K/gDooor+/wAr+AOiiiv7/K/n/r//2Q==")!)
+
+    /// `jpeg` with an APP1 Exif segment (IFD0: Orientation = `orientation`) inserted after SOI.
+    static func withOrientation(_ jpeg: [UInt8], _ orientation: UInt16) -> [UInt8] {
+        func u16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func u32(_ v: UInt32) -> [UInt8] { PNGMaker.be32(v).reversed() }
+        var tiff = Array("II".utf8) + u16(42) + u32(8)
+        tiff += u16(1)
+        tiff += u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0)
+        tiff += u32(0)
+        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        let length = payload.count + 2
+        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg[2...]
+    }
+
+    /// A `.npy` file with an arbitrary header dictionary and `dataBytes` zero bytes of data.
+    static func npy(header dict: String, dataBytes: Int) -> [UInt8] {
+        var text = Array(dict.utf8)
+        let total = (10 + text.count + 1 + 63) / 64 * 64
+        text += [UInt8](repeating: 0x20, count: total - 10 - text.count - 1) + [0x0A]
+        return NPY.magic + [1, 0, UInt8(text.count & 0xFF), UInt8(text.count >> 8)] + text + [UInt8](repeating: 0, count: dataBytes)
+    }
+}
+
+// MARK: - Tiny StyTr² weights
+
+enum TinyWeights {
+    static func configuration() -> StyTr2Configuration {
+        var c = StyTr2Configuration()
+        c.dModel = 16; c.heads = 2; c.ffn = 32
+        c.encoderCLayers = 1; c.encoderSLayers = 1; c.decoderLayers = 1
+        return c
+    }
+
+    static let cnnChannels = [8, 8, 8, 8, 8, 8, 8, 8, 3]
+
+    static func metadata(_ c: StyTr2Configuration = configuration()) -> [String: String] {
+        ["format": "stylize-weights", "format_version": "1", "model": "stytr2",
+         "d_model": "\(c.dModel)", "heads": "\(c.heads)", "encoder_c_layers": "\(c.encoderCLayers)",
+         "encoder_s_layers": "\(c.encoderSLayers)", "decoder_layers": "\(c.decoderLayers)", "ffn": "\(c.ffn)",
+         "patch_size": "\(c.patchSize)", "cape_pool": "\(c.capePool)",
+         "cnn_decoder_convs": c.cnnConvs.map(String.init).joined(separator: ","),
+         "cnn_decoder_upsample_before": c.cnnUpsampleBefore.sorted().map(String.init).joined(separator: ",")]
+    }
+
+    /// Seeded tensors for every name the tiny model needs, as (name, tensor), sorted by name.
+    static func tensors(shapes: [String: [Int]]? = nil) -> [(String, Tensor)] {
+        let shapes = shapes ?? configuration().tensorShapes(cnnChannels: cnnChannels)
+        let weights = SeededWeights(seed: 7, shapes: shapes)
+        return shapes.keys.sorted().map { ($0, try! weights.tensor($0, shape: shapes[$0]!)) }
+    }
+
+    /// Writes a valid tiny StyTr² weight file, with `edit` applied to the tensor shapes and metadata first.
+    static func write(to path: String, editShapes: (inout [String: [Int]]) -> Void = { _ in },
+                      editMetadata: (inout [String: String]) -> Void = { _ in }) throws {
+        var shapes = configuration().tensorShapes(cnnChannels: cnnChannels)
+        editShapes(&shapes)
+        var meta = metadata()
+        editMetadata(&meta)
+        try SafeTensorsFile.write(tensors(shapes: shapes), metadata: meta, to: path)
+    }
+}
+
+/// A safetensors file split into its JSON header (as a mutable dictionary) and raw data section.
+struct RawSafeTensors {
+    var header: [String: Any]
+    var data: [UInt8]
+
+    init(path: String) {
+        let bytes = Files.read(path)!
+        let n = Int(UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        header = try! JSONSerialization.jsonObject(with: Data(bytes[8..<8 + n])) as! [String: Any]
+        data = Array(bytes[(8 + n)...])
+    }
+
+    /// The file bytes: length, header JSON (spaces appended up to a multiple of 8), data.
+    func bytes() -> [UInt8] {
+        var json = [UInt8](try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
+        var length = UInt64(json.count).littleEndian
+        return withUnsafeBytes(of: &length) { Array($0) } + json + data
+    }
+
+    func write(to path: String) { Files.write(path, bytes()) }
+
+    func offsets(_ name: String) -> [Int] { (header[name] as! [String: Any])["data_offsets"] as! [Int] }
+
+    mutating func set(_ name: String, _ field: String, _ value: Any) {
+        var entry = header[name] as! [String: Any]
+        entry[field] = value
+        header[name] = entry
+    }
+}
+
+// MARK: - Assertions
+
+extension XCTestCase {
+    /// Asserts a failed run: exit status 1 (or `status`), exactly one line on stderr, starting
+    /// with "error: " and containing every fragment, nothing on stdout.
+    func assertOneLineError(_ result: RunResult, _ fragments: [String], status: Int32 = 1,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(result.signaled, "crashed: \(result)", file: file, line: line)
+        XCTAssertEqual(result.status, status, "exit status: \(result)", file: file, line: line)
+        XCTAssertEqual(result.stderrLines.count, 1, "exactly one line on stderr: \(result)", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("error: "), "stderr starts with 'error: ': \(result)", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasSuffix("\n"), "stderr ends with a newline: \(result)", file: file, line: line)
+        for fragment in fragments {
+            XCTAssertTrue(result.stderr.contains(fragment), "stderr mentions \(fragment.debugDescription): \(result)", file: file, line: line)
+        }
+        XCTAssertEqual(result.stdout, "", "nothing on stdout: \(result)", file: file, line: line)
+    }
+}
+
+/// Base class: a fresh directory per test holding content/style images, an existing output file
+/// and (on request) tiny weights; every error test checks the directory is unchanged afterwards.
+class CLITestCase: XCTestCase {
+    var directory = ""
+    /// Bytes of the pre-existing output file `out.png`, which failed runs must leave untouched.
+    let previousOutput = Array("previous output, must survive failed runs\n".utf8)
+
+    override func setUpWithError() throws {
+        _ = try CLI.requireBinary()
+        directory = Files.makeTemporaryDirectory(String(describing: type(of: self)))
+        Files.write(path("content.png"), Images.png(width: 40, height: 32))
+        Files.write(path("style.png"), Images.png(width: 24, height: 24))
+        Files.write(path("out.png"), previousOutput)
+    }
+
+    override func tearDown() {
+        if !directory.isEmpty { Files.removeTree(directory) }
+    }
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    /// Writes tiny valid weights to `weights.safetensors` in the test directory; returns the path.
+    @discardableResult
+    func writeTinyWeights(_ name: String = "weights.safetensors") throws -> String {
+        try TinyWeights.write(to: path(name))
+        return path(name)
+    }
+
+    /// Runs stylize with `arguments` and asserts a one-line error containing `fragments`, with the
+    /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
+    @discardableResult
+    func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+        let before = Files.snapshot(directory)
+        let result = try stylize(arguments, in: directory)
+        assertOneLineError(result, fragments, status: status, file: file, line: line)
+        let after = Files.snapshot(directory)
+        XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)
+        for (name, bytes) in before where after[name] != bytes {
+            XCTFail("\(name) changed", file: file, line: line)
+        }
+        XCTAssertEqual(Files.temporaries(in: directory), [], "no temporary files left", file: file, line: line)
+        return result
+    }
+}
