@@ -25,19 +25,19 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
 
     // Gram mode
-    @Option(help: "Gram: optimiser steps per scale.") var steps: Int = 300
-    @Option(help: "Gram: content weight α.") var contentWeight: Float = 1
-    @Option(help: "Gram: style weight β (default: the network's suggestion).") var styleWeight: Float?
-    @Option(help: "Gram: total-variation weight (0 = off).") var tvWeight: Float = 0
+    @Option(parsing: .unconditional, help: "Gram: optimiser steps per scale.") var steps: Int = 300
+    @Option(parsing: .unconditional, help: "Gram: content weight α.") var contentWeight: Float = 1
+    @Option(parsing: .unconditional, help: "Gram: style weight β (default: the network's suggestion).") var styleWeight: Float?
+    @Option(parsing: .unconditional, help: "Gram: total-variation weight (0 = off).") var tvWeight: Float = 0
     @Option(help: "Gram: content layers, comma-separated (default relu4_2 for VGG-19).") var contentLayers: String?
     @Option(help: "Gram: style layers with optional weights, e.g. relu1_1:1,relu2_1:0.5 (default relu1_1…relu5_1).") var styleLayers: String?
     @Option(help: "Gram: distance for content and style terms: mse, l1, cosine or frobenius.") var metric: String = "mse"
     @Option(help: "Gram: lbfgs or adam.") var optimizer: String = "lbfgs"
-    @Option(help: "Gram: learning rate (L-BFGS default 1, Adam default 0.02).") var lr: Double?
-    @Option(help: "Gram: L-BFGS history size.") var history: Int = 100
+    @Option(parsing: .unconditional, help: "Gram: learning rate (L-BFGS default 1, Adam default 0.02).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Gram: L-BFGS history size.") var history: Int = 100
     @Option(help: "Gram: start from content, noise or style.") var initFrom: String = "content"
-    @Option(help: "Gram: seed of the noise start and of the random network.") var seed: UInt64 = 0
-    @Option(help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
+    @Option(parsing: .unconditional, help: "Gram: seed of the noise start and of the random network.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
     @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384.") var multiscale: String?
 
     func run() throws {

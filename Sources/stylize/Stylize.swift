@@ -24,7 +24,16 @@ struct Stylize: ParsableCommand {
 /// Prints `error: message` on one line and exits non-zero: the CLI's only way to fail.
 func fail(_ error: Error) -> Never {
     let message = (error as? StyleError)?.description ?? "\(error)"
-    FileHandleStderr.write("error: \(message)\n")
+    // One line, even when the message quotes a path or a name from a file that holds line breaks.
+    var line = ""
+    for scalar in message.unicodeScalars {
+        switch scalar {
+        case "\n": line += "\\n"
+        case "\r": line += "\\r"
+        default: line.unicodeScalars.append(scalar)
+        }
+    }
+    FileHandleStderr.write("error: \(line)\n")
     exit(1)
 }
 
