@@ -27,10 +27,6 @@ final class InputErrorTests: CLITestCase {
         try expectError(run(path("gone.npy")), [path("gone.npy"), "no such file"])
     }
 
-    func testPathWithLineBreakStaysOnOneLine() throws {
-        try expectError(run("two\nlines.png"), [#"two\nlines.png"#, "no such file"])
-    }
-
     func testDirectoryWhereAFileIsExpected() throws {
         mkdir(path("folder.png"), 0o755)
         try expectError(run("folder.png"), ["folder.png", "is a directory"])
