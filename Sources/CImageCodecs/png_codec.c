@@ -83,6 +83,20 @@ static int png_open_reader(png_ctx *ctx, png_structp *png, png_infop *info) {
             cic_set_error(ctx->err, ctx->errlen, "not a PNG file (bad signature)");
         return -1;
     }
+    // libpng reads each chunk before the image data whole, into a buffer of the length its header
+    // claims (not limited for zTXt and others: a 100-byte file could make it allocate 2 GB). Such a
+    // chunk would run past the end of the file, so report that truncation here, before libpng.
+    for (size_t pos = 8; ctx->size - pos >= 8;) {
+        const uint8_t *c = ctx->data + pos;
+        uint32_t length = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+        if (memcmp(c + 4, "IDAT", 4) == 0 || memcmp(c + 4, "IEND", 4) == 0) break;
+        if ((uint64_t)length + 12 > ctx->size - pos) {
+            cic_set_error(ctx->err, ctx->errlen,
+                          "truncated PNG: the file ends after %zu bytes, before the image data is complete", ctx->size);
+            return -1;
+        }
+        pos += 12 + (size_t)length;
+    }
     *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, cic_png_error, cic_png_warning);
     if (*png == NULL) {
         cic_set_error(ctx->err, ctx->errlen, "out of memory");

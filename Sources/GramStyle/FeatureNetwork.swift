@@ -13,15 +13,47 @@ public protocol FeatureNetwork: AnyObject {
     /// A style weight β that balances this network's Gram term against its content term for α = 1.
     var suggestedStyleWeight: Float { get }
 
+    /// Pixels to add around the optimised image (and crop off) so its border sits inside full filter
+    /// windows (`GramOptions.margin`); 0 by default.
+    var suggestedMargin: Int { get }
+
     /// The activations of `layers` for `image`; computes only as deep as the deepest of them.
     /// With a `tape`, records what `BackwardTape.backward` needs to return d(loss)/d(image).
     func forward(_ image: Tensor, layers: Set<String>, tape: BackwardTape?) throws -> [String: Tensor]
+
+    /// Runs the network on `image` and hands each layer of `layers` to `loss(name, activations, gradient)`,
+    /// which returns nothing and, when `gradient` (a zeroed tensor of the activations' shape) is given, adds
+    /// d(loss)/d(activations) to it; then writes d(Σ losses)/d(image) into `imageGradient` if given.
+    /// The default forwards with a tape, calls `loss` in `layerNames` order and backpropagates once;
+    /// a network may instead stream (one layer's activations alive at a time), in any layer order.
+    func evaluate(_ image: Tensor, layers: Set<String>, imageGradient: Tensor?,
+                  loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void) throws
 }
 
 extension FeatureNetwork {
+    public var suggestedMargin: Int { 0 }
+
     /// The activations of `layers` for `image` (no backward pass).
     public func features(of image: Tensor, layers: Set<String>) throws -> [String: Tensor] {
         try forward(image, layers: layers, tape: nil)
+    }
+
+    public func evaluate(_ image: Tensor, layers: Set<String>, imageGradient: Tensor?,
+                         loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void) throws {
+        let tape = imageGradient == nil ? nil : BackwardTape()
+        var features = try forward(image, layers: layers, tape: tape)
+        // d(loss)/d(activations) per layer; each feature map is released once its gradient exists.
+        var featureGradients: [String: Tensor] = [:]
+        for layer in layerNames where layers.contains(layer) {
+            let f = features.removeValue(forKey: layer)!
+            let g = tape == nil ? nil : Tensor(shape: f.shape)
+            try loss(layer, f, g)
+            featureGradients[layer] = g
+        }
+        if let tape, let imageGradient {
+            let dImage = tape.backward(gradients: featureGradients, inputShape: image.shape)
+            imageGradient.data.update(from: dImage.data, count: imageGradient.count)
+        }
     }
 
     /// Throws unless every name in `layers` is one of `layerNames`.

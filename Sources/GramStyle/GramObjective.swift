@@ -56,25 +56,14 @@ public struct GramObjective {
             throw StyleError.invalidArgument("image \(image.shape) differs from the content image \(imageShape)")
         }
         if let gradient { precondition(gradient.shape == image.shape, "gradient \(gradient.shape) for image \(image.shape)") }
-        let tape = gradient == nil ? nil : BackwardTape()
-        var features = try network.forward(image, layers: layers, tape: tape)
-        // d(total)/d(ReLU output) per loss layer; each feature map is released once its gradient exists.
-        var featureGradients: [String: Tensor] = [:]
         var content = 0.0, style = 0.0
-        for layer in network.layerNames where layers.contains(layer) {
-            let f = features.removeValue(forKey: layer)!
-            let g = tape == nil ? nil : Tensor(shape: f.shape)
+        try network.evaluate(image, layers: layers, imageGradient: gradient) { layer, f, g in
             for loss in contentLosses where loss.layer == layer {
                 content += loss.evaluate(f, gradient: g, scale: contentWeight)
             }
             for (loss, weight) in styleLosses where loss.layer == layer {
                 style += Double(weight) * loss.evaluate(f, gradient: g, scale: styleWeight * weight)
             }
-            featureGradients[layer] = g
-        }
-        if let tape, let gradient {
-            let dImage = tape.backward(gradients: featureGradients, inputShape: image.shape)
-            gradient.data.update(from: dImage.data, count: gradient.count)
         }
         let tv = totalVariationWeight == 0 ? 0
             : totalVariation(image, gradient: gradient, scale: totalVariationWeight)

@@ -3,82 +3,134 @@ import StyleCore
 /// Gatys et al. style transfer by optimisation: the image that minimises `GramObjective` for
 /// `content` and `style` (both (3,H,W) RGB in [0,1], any sizes), starting from `options.initialisation`.
 ///
-/// With `options.scales`, passes run at increasing sizes and each result, upsampled, starts the next.
-/// `progress(step, content, style, total)` is called after every optimiser step with the weighted terms
-/// (step counts on across passes), the latest evaluated: at the new image for L-BFGS (before the
-/// move after a fixed-step run's last iteration), at the image the step started from for Adam (no extra
-/// evaluation). L-BFGS stops before `steps` iterations when it converges or uses up its evaluation budget. `isCancelled` is polled between steps; when it
-/// returns true the function throws `CancellationError`.
+/// Passes run at the long sides of `options.passes(longSide:)` (coarse to fine, the content's size last)
+/// and each result, upsampled, starts the next. Each pass optimises the image extended by `margin` px of
+/// reflected content on every side and crops that margin off. `progress(step, content, style, total)` is
+/// called after every optimiser step with the weighted terms (step counts on across passes), the latest
+/// evaluated: at the new image for L-BFGS (before the move after a fixed-step run's last iteration), at
+/// the image the step started from for Adam (no extra evaluation). L-BFGS stops before a pass's steps when
+/// it converges or uses up its evaluation budget. Every `options.snapshotEvery` steps (0 = never)
+/// `snapshot(step, image)` receives the current image (this pass's size, margin cropped, clamped to [0,1]).
+/// `isCancelled` is polled between steps; when it returns true the function throws `CancellationError`.
 ///
 /// - Returns: the stylised image, the content's size, clamped to [0,1].
 /// - Throws: `StyleError.invalidArgument` for bad options or images; `CancellationError`.
 public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork, options: GramOptions = GramOptions(),
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Tensor {
     for (name, image) in [("content", content), ("style", style)] where image.rank != 3 || image.shape[0] != 3 {
         throw StyleError.invalidArgument("\(name) image must be (3,H,W) RGB, got \(image.shape)")
     }
-    guard options.steps >= 0 else { throw StyleError.invalidArgument("steps must be ≥ 0, got \(options.steps)") }
     guard options.styleScale > 0 else { throw StyleError.invalidArgument("style scale must be > 0, got \(options.styleScale)") }
+    let requestedMargin = options.margin ?? network.suggestedMargin
+    guard requestedMargin >= 0 else { throw StyleError.invalidArgument("margin must be ≥ 0, got \(requestedMargin)") }
+    guard options.snapshotEvery >= 0 else { throw StyleError.invalidArgument("snapshot interval must be ≥ 0, got \(options.snapshotEvery)") }
     let fullH = content.shape[1], fullW = content.shape[2], fullLong = max(fullH, fullW)
-    guard options.scales.allSatisfy({ $0 > 0 && $0 < fullLong }), options.scales == options.scales.sorted() else {
-        throw StyleError.invalidArgument("scales must ascend and stay below the content's long side \(fullLong), got \(options.scales)")
-    }
-    let passSizes: [(h: Int, w: Int)] = options.scales.map { long in
-        (max(1, Int((Double(fullH) * Double(long) / Double(fullLong)).rounded())),
-         max(1, Int((Double(fullW) * Double(long) / Double(fullLong)).rounded())))
-    } + [(fullH, fullW)]
+    let passes = try options.passes(longSide: fullLong)
 
     var image: Tensor? = nil
     var step = 0
-    for (h, w) in passSizes {
+    for pass in passes {
+        let long = pass.longSide
+        let (h, w) = long == fullLong ? (fullH, fullW)
+            : (max(1, Int((Double(fullH) * Double(long) / Double(fullLong)).rounded())),
+               max(1, Int((Double(fullW) * Double(long) / Double(fullLong)).rounded())))
+        // Reflection needs margin < side.
+        let margin = min(requestedMargin, min(h, w) - 1)
         let passContent = (h, w) == (fullH, fullW) ? content : resizeAntialiased(content, height: h, width: w)
-        let passStyle = resizedStyle(style, imageLongSide: max(h, w), scale: options.styleScale)
-        let objective = try GramObjective(network: network, content: passContent, style: passStyle, options: options)
-        let x: Tensor
+        let passStyle = resizedStyle(style, imageLongSide: long, scale: options.styleScale)
+        let objective = try GramObjective(network: network, content: reflectPad(passContent, margin),
+                                          style: passStyle, options: options)
+        let start: Tensor
         if let previous = image {
-            x = resizeBilinear(previous, height: h, width: w)
+            start = resizeBilinear(previous, height: h, width: w)
         } else {
             switch options.initialisation {
-            case .content: x = passContent.copy()
-            case .style: x = resizeAntialiased(style, height: h, width: w)
-            case .noise: x = uniformNoise(shape: [3, h, w], seed: options.seed)
+            case .content: start = passContent
+            case .style: start = resizeAntialiased(style, height: h, width: w)
+            case .noise: start = uniformNoise(shape: [3, h, w], seed: options.seed)
             }
         }
-        try optimise(x, objective: objective, options: options, firstStep: step, progress: progress, isCancelled: isCancelled)
-        step += options.steps
-        image = x
+        let x = margin > 0 ? reflectPad(start, margin) : start.copy()
+        let every = options.snapshotEvery
+        let save = snapshot.map { handler in { (i: Int) throws in
+            if every > 0 && i % every == 0 { try handler(i, clamped(crop(x, margin))) }
+        } }
+        try optimise(x, steps: pass.steps, objective: objective, options: options, firstStep: step,
+                     progress: progress, snapshot: save, isCancelled: isCancelled)
+        step += pass.steps
+        image = crop(x, margin)
     }
-    let result = image!
-    for i in 0..<result.count { result[i] = min(max(result[i], 0), 1) }
-    return result
+    return clamped(image!)
 }
 
-/// Runs `options.steps` optimiser steps on x in place.
-private func optimise(_ x: Tensor, objective: GramObjective, options: GramOptions, firstStep: Int,
-                      progress: ((Int, Double, Double, Double) -> Void)?, isCancelled: (() -> Bool)?) throws {
-    let gradient = Tensor(shape: x.shape)
-    func report(_ i: Int, _ loss: LossTerms) { progress?(firstStep + i, loss.content, loss.style, loss.total) }
+/// x with every value clamped to [0,1], in place.
+private func clamped(_ x: Tensor) -> Tensor {
+    for i in 0..<x.count { x[i] = min(max(x[i], 0), 1) }
+    return x
+}
+
+/// Runs `steps` optimiser steps on x in place.
+private func optimise(_ x: Tensor, steps: Int, objective: GramObjective, options: GramOptions, firstStep: Int,
+                      progress: ((Int, Double, Double, Double) -> Void)?, snapshot: ((Int) throws -> Void)?,
+                      isCancelled: (() -> Bool)?) throws {
+    func report(_ i: Int, _ loss: LossTerms) throws {
+        progress?(firstStep + i, loss.content, loss.style, loss.total)
+        try snapshot?(firstStep + i)
+    }
+    guard steps > 0 else { return }
     switch options.optimiser {
     case let .lbfgs(learningRate, historySize, lineSearch):
-        // One PyTorch step() of `steps` iterations (evaluation budget steps·5/4, PyTorch's default).
-        let lbfgs = LBFGS(learningRate: learningRate, maxIterations: options.steps, historySize: historySize,
-                          lineSearch: lineSearch)
-        guard options.steps > 0 else { return }
+        // One PyTorch step() of `steps` iterations (evaluation budget steps·5/4, PyTorch's default), with
+        // the history capped to `historyMemory` bytes (2 float32 vectors of x's size per pair).
+        let history = max(1, min(historySize, options.historyMemory / (2 * MemoryLayout<Float>.size * x.count)))
+        let lbfgs = LBFGS(learningRate: learningRate, maxIterations: steps, historySize: history, lineSearch: lineSearch)
         if isCancelled?() == true { throw CancellationError() }
         try lbfgs.step(x, onIteration: { i, loss in
-            report(i, loss)
+            try report(i, loss)
             if isCancelled?() == true { throw CancellationError() }
         }) { try objective.evaluate($0, gradient: $1) }
     case let .adam(learningRate):
         let adam = Adam(learningRate: learningRate)
-        for i in 1...max(1, options.steps) where options.steps > 0 {
+        let gradient = Tensor(shape: x.shape)
+        for i in 1...steps {
             if isCancelled?() == true { throw CancellationError() }
             let loss = try objective.evaluate(x, gradient: gradient)
             adam.step(x, gradient: gradient)
-            report(i, loss)
+            try report(i, loss)
         }
     }
+}
+
+/// x (C,H,W) extended by m px on every side, PyTorch's ReflectionPad2d (edge not repeated; needs m < H, W).
+func reflectPad(_ x: Tensor, _ m: Int) -> Tensor {
+    guard m > 0 else { return x }
+    let c = x.shape[0], h = x.shape[1], w = x.shape[2], ph = h + 2 * m, pw = w + 2 * m
+    precondition(m < h && m < w, "reflection margin \(m) needs an image larger than \(h)×\(w)")
+    let y = Tensor(shape: [c, ph, pw])
+    func source(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : (i >= n ? 2 * n - 2 - i : i) }
+    for ch in 0..<c {
+        let src = x.data + ch * h * w, dst = y.data + ch * ph * pw
+        for yy in 0..<ph {
+            let line = src + source(yy - m, h) * w, out = dst + yy * pw
+            for xx in 0..<pw { out[xx] = line[source(xx - m, w)] }
+        }
+    }
+    return y
+}
+
+/// x (C,H,W) without m px on every side (a copy, also for m = 0).
+func crop(_ x: Tensor, _ m: Int) -> Tensor {
+    guard m > 0 else { return x.copy() }
+    let c = x.shape[0], h = x.shape[1] - 2 * m, w = x.shape[2] - 2 * m
+    let y = Tensor(shape: [c, h, w])
+    for ch in 0..<c {
+        for yy in 0..<h {
+            (y.data + (ch * h + yy) * w).update(from: x.data + (ch * x.shape[1] + yy + m) * x.shape[2] + m, count: w)
+        }
+    }
+    return y
 }
 
 /// The style image with its long side at scale × the optimised image's long side (aspect kept).

@@ -20,6 +20,8 @@ public final class BackwardTape {
         case tap(name: String)
         /// A 2×2 max-pool whose input had `inputShape`.
         case maxPool(argmax: UnsafeMutableBufferPointer<Int32>, outputShape: [Int], inputShape: [Int])
+        /// A binomial 2× downsampling (`downsampleForward`) whose input had `inputShape`.
+        case downsample(inputShape: [Int])
         /// Independent branches on the same input of `inputShape` (e.g. filters of several sizes);
         /// their input gradients add.
         case branches([BackwardTape], inputShape: [Int])
@@ -46,6 +48,8 @@ public final class BackwardTape {
                 if let g = gradients[name] { grad = grad.map { addInPlace($0, g); return $0 } ?? g }
             case let .maxPool(argmax, _, inputShape):
                 if let g = grad { grad = maxPool2x2Backward(g, argmax: argmax.baseAddress!, inputShape: inputShape) }
+            case let .downsample(inputShape):
+                if let g = grad { grad = downsampleBackward(g, inputShape: inputShape) }
             case let .conv(weight, inputShape, padding):
                 if let g = grad { grad = convBackward(g, weight: weight, inputShape: inputShape, padding: padding) }
             case let .affine(scale):
@@ -166,4 +170,76 @@ func maxPoolForward(_ x: Tensor, ceilMode: Bool, tape: BackwardTape?) -> Tensor 
     let y = maxPool2x2(x, ceilMode: ceilMode, argmax: argmax.baseAddress!)
     tape.steps.append(.maxPool(argmax: argmax, outputShape: y.shape, inputShape: x.shape))
     return y
+}
+
+// MARK: - Binomial downsampling (image pyramid)
+
+/// Taps of the separable binomial filter [1,3,3,1]/8 of `downsample2x`, at offsets −1…2 from 2·i.
+let binomialTaps: [Float] = [0.125, 0.375, 0.375, 0.125]
+
+/// downsample forward: x (C,H,W) → y (C,⌈H/2⌉,⌈W/2⌉), y[i,j] = Σ_{a,b} t_a·t_b·x[2i−1+a, 2j−1+b] with the
+/// binomial taps t = [1,3,3,1]/8 and edge-replicated borders: the Gaussian-pyramid step. Unlike a 2×2
+/// average pool, the windows overlap, so the backward pass (bilinear-like, smooth) leaves no 2×2 block pattern.
+func downsampleForward(_ x: Tensor, tape: BackwardTape?) -> Tensor {
+    precondition(x.rank == 3, "downsample2x needs (C,H,W), got \(x.shape)")
+    let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = (h + 1) / 2, ow = (w + 1) / 2
+    let tmp = Tensor(shape: [c, h, ow]), y = Tensor(shape: [c, oh, ow])
+    let src = x.data, mid = tmp.data, dst = y.data
+    // Rows: horizontal filter and subsample.
+    parallelChunks(c * h, minChunk: 16) { rows in
+        for r in rows {
+            let line = src + r * w, out = mid + r * ow
+            for j in 0..<ow {
+                var s: Float = 0
+                for a in 0..<4 { s += binomialTaps[a] * line[min(max(2 * j - 1 + a, 0), w - 1)] }
+                out[j] = s
+            }
+        }
+    }
+    // Columns: vertical filter and subsample.
+    parallelChunks(c * oh, minChunk: 16) { rows in
+        for r in rows {
+            let ch = r / oh, i = r % oh, plane = mid + ch * h * ow, out = dst + r * ow
+            for j in 0..<ow { out[j] = 0 }
+            for a in 0..<4 {
+                let line = plane + min(max(2 * i - 1 + a, 0), h - 1) * ow, t = binomialTaps[a]
+                for j in 0..<ow { out[j] += t * line[j] }
+            }
+        }
+    }
+    tape?.steps.append(.downsample(inputShape: x.shape))
+    return y
+}
+
+/// downsample backward: dy (C,⌈H/2⌉,⌈W/2⌉) → dx (C,H,W), the adjoint of `downsampleForward` (each tap
+/// scatters back to its source pixel, clamped taps onto the edge pixel).
+func downsampleBackward(_ dy: Tensor, inputShape: [Int]) -> Tensor {
+    let c = inputShape[0], h = inputShape[1], w = inputShape[2], oh = (h + 1) / 2, ow = (w + 1) / 2
+    precondition(dy.shape == [c, oh, ow], "downsample backward: dy \(dy.shape) for input \(inputShape)")
+    let tmp = Tensor(shape: [c, h, ow]), dx = Tensor(shape: inputShape)
+    let src = dy.data, mid = tmp.data, dst = dx.data
+    // Adjoint of the vertical pass: one channel per task (rows of a channel receive from several outputs).
+    parallelChunks(c) { channels in
+        for ch in channels {
+            let plane = mid + ch * h * ow
+            for i in 0..<oh {
+                let line = src + (ch * oh + i) * ow
+                for a in 0..<4 {
+                    let out = plane + min(max(2 * i - 1 + a, 0), h - 1) * ow, t = binomialTaps[a]
+                    for j in 0..<ow { out[j] += t * line[j] }
+                }
+            }
+        }
+    }
+    // Adjoint of the horizontal pass, row by row.
+    parallelChunks(c * h, minChunk: 16) { rows in
+        for r in rows {
+            let line = mid + r * ow, out = dst + r * w
+            for j in 0..<ow {
+                let v = line[j]
+                for a in 0..<4 { out[min(max(2 * j - 1 + a, 0), w - 1)] += binomialTaps[a] * v }
+            }
+        }
+    }
+    return dx
 }

@@ -25,8 +25,9 @@ public struct StyleOptions: Sendable {
     public var styleSize = 512
     /// Images with more pixels than this are refused before decoding.
     public var maxPixels = 64 * 1024 * 1024
-    /// Gram mode: weights, layers, optimiser, steps, initialisation, multi-scale schedule.
-    public var gram = GramOptions()
+    /// Gram mode: weights, layers, optimiser, steps, initialisation, multi-scale schedule
+    /// (default: `GramOptions.standard`, coarse to fine in about a minute at 512²).
+    public var gram = GramOptions.standard
 
     public init() {}
 

@@ -77,8 +77,11 @@ public final class Stylizer {
 
     /// Stylises content (3,H,W) with style (3,Hs,Ws), both RGB in [0,1]; returns (3,H',W') where
     /// H'×W' is the content's size after `options.size` (Gram mode: long side 512 by default).
-    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode.
-    public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil, isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode. Gram mode hands
+    /// `snapshot` the current image every `options.gram.snapshotEvery` steps.
+    public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
         if let transformer {
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
             let s = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
@@ -86,10 +89,10 @@ public final class Stylizer {
         }
         guard let network else { preconditionFailure("no model for mode \(mode)") }
         let c = resizeLongSide(content, to: options.size ?? 512)
-        let passes = options.gram.scales.count + 1, total = passes * options.gram.steps
+        let total = try options.gram.passes(longSide: max(c.shape[1], c.shape[2])).reduce(0) { $0 + $1.steps }
         return try gramStylize(content: c, style: style, network: network, options: options.gram,
                                progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
-                               isCancelled: isCancelled)
+                               snapshot: snapshot, isCancelled: isCancelled)
     }
 }
 

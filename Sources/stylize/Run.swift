@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
 
     // Gram mode
-    @Option(parsing: .unconditional, help: "Gram: optimiser steps per scale.") var steps: Int = 300
+    @Option(parsing: .unconditional, help: "Gram: optimiser steps at the final size (default \(GramOptions.standardSteps), after the coarse passes).") var steps: Int?
     @Option(parsing: .unconditional, help: "Gram: content weight α.") var contentWeight: Float = 1
     @Option(parsing: .unconditional, help: "Gram: style weight β (default: the network's suggestion).") var styleWeight: Float?
     @Option(parsing: .unconditional, help: "Gram: total-variation weight (0 = off).") var tvWeight: Float = 0
@@ -38,7 +38,8 @@ struct Run: ParsableCommand {
     @Option(help: "Gram: start from content, noise or style.") var initFrom: String = "content"
     @Option(parsing: .unconditional, help: "Gram: seed of the noise start and of the random network.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
-    @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384.") var multiscale: String?
+    @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384 (each runs --steps), or off (default: long side /4 and /2, 100 and 60 steps).") var multiscale: String?
+    @Option(parsing: .unconditional, help: "Gram: also write the image every K steps, as OUTPUT's name + .stepNNNN.") var saveEvery: Int = 0
 
     func run() throws {
         installSignalHandlers()
@@ -59,7 +60,9 @@ struct Run: ParsableCommand {
             let stylizer = try Stylizer(options: options)
             if !quiet { fputs("stylize: \(stylizer.modeDescription)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)
-            let result = try stylizer.stylize(content: contentImage, style: styleImage, progress: bar.update)
+            let result = try stylizer.stylize(content: contentImage, style: styleImage, progress: bar.update) { step, image in
+                try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: quality)
+            }
             bar.finish()
             try ImageFile.write(result, to: output, quality: quality,
                                 metadata: [("Software", "stylize \(Stylize.version)"), ("stylize:mode", stylizer.mode.rawValue)])
@@ -69,8 +72,13 @@ struct Run: ParsableCommand {
     }
 
     func gramOptions() throws -> GramOptions {
-        var g = GramOptions()
-        guard steps >= 0 else { throw StyleError.invalidArgument("--steps must be 0 or more, not \(steps)") }
+        var g = GramOptions.standard
+        if let steps {
+            guard steps >= 0 else { throw StyleError.invalidArgument("--steps must be 0 or more, not \(steps)") }
+            g.steps = steps
+        }
+        guard saveEvery >= 0 else { throw StyleError.invalidArgument("--save-every must be 0 (off) or more, not \(saveEvery)") }
+        g.snapshotEvery = saveEvery
         guard history >= 1 else { throw StyleError.invalidArgument("--history must be 1 or more, not \(history)") }
         guard styleScale > 0 && styleScale <= 8 else { throw StyleError.invalidArgument("--style-scale must be in (0, 8], not \(styleScale)") }
         for (name, v) in [("--content-weight", contentWeight), ("--tv-weight", tvWeight)] where !(v >= 0 && v.isFinite) {
@@ -79,7 +87,7 @@ struct Run: ParsableCommand {
         if let styleWeight, !(styleWeight >= 0 && styleWeight.isFinite) {
             throw StyleError.invalidArgument("--style-weight must be 0 or more, not \(styleWeight)")
         }
-        g.steps = steps; g.contentWeight = contentWeight; g.styleWeight = styleWeight; g.totalVariationWeight = tvWeight
+        g.contentWeight = contentWeight; g.styleWeight = styleWeight; g.totalVariationWeight = tvWeight
         g.seed = seed; g.styleScale = styleScale
         guard let m = DistanceMetric(rawValue: metric) else {
             throw StyleError.invalidArgument("--metric must be one of \(DistanceMetric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
@@ -107,14 +115,25 @@ struct Run: ParsableCommand {
         case "style": g.initialisation = .style
         default: throw StyleError.invalidArgument("--init-from must be content, noise or style, not '\(initFrom)'")
         }
-        if let multiscale {
+        if multiscale == "off" {
+            g.scales = []
+        } else if let multiscale {
             let sizes = multiscale.split(separator: ",").map { Int($0) }
             guard sizes.allSatisfy({ $0 != nil && $0! >= 16 }) else {
-                throw StyleError.invalidArgument("--multiscale takes long sides of at least 16 pixels, e.g. 256,384, not '\(multiscale)'")
+                throw StyleError.invalidArgument("--multiscale takes off or long sides of at least 16 pixels, e.g. 256,384, not '\(multiscale)'")
             }
             g.scales = sizes.map { $0! }
         }
         return g
+    }
+
+    /// out.png, step 50 → out.step0050.png (the extension stays last so the format is kept).
+    static func snapshotPath(_ output: String, step: Int) -> String {
+        let slash = output.lastIndex(of: "/").map { output.index(after: $0) } ?? output.startIndex
+        let name = output[slash...]
+        let stepName = "step" + String(repeating: "0", count: max(0, 4 - String(step).count)) + String(step)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return output + "." + stepName }
+        return String(output[..<dot]) + "." + stepName + String(output[dot...])
     }
 
     /// An output path that is one of the inputs would destroy it.

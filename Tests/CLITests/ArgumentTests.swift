@@ -4,8 +4,8 @@ import XCTest
 /// Option values outside their allowed range: one `error: …` line that states the range, exit 1,
 /// before any file is read or written.
 ///
-/// Pending (options that do not exist yet; add tests when they land): Gram mode's steps (negative
-/// or zero), style/content weight α outside [0, 1], unknown layer names.
+/// Gram mode's weights α/β are "0 or more" (not [0, 1]) in this CLI; unknown layer names are
+/// checked once the network is known, so that test runs on real images.
 final class ArgumentTests: CLITestCase {
     /// Inputs that do not exist: a range error must come first, before any file is touched.
     func run(_ extra: [String]) -> [String] { ["missing.png", "missing-too.png", "-o", "out.png"] + extra }
@@ -37,6 +37,30 @@ final class ArgumentTests: CLITestCase {
     func testMaxPixelsOutOfRange() throws {
         try expectError(run(["--max-pixels", "0"]), ["--max-pixels must be positive, not 0"])
         try expectError(run(["--max-pixels", "-1"]), ["--max-pixels must be positive, not -1"])
+    }
+
+    func testGramOptionsOutOfRange() throws {
+        try expectError(run(["--steps", "-5"]), ["--steps must be 0 or more, not -5"])
+        try expectError(run(["--content-weight", "-0.5"]), ["--content-weight must be 0 or more, not -0.5"])
+        try expectError(run(["--style-weight", "-1"]), ["--style-weight must be 0 or more, not -1"])
+        try expectError(run(["--style-weight", "nan"]), ["--style-weight must be 0 or more"])
+        try expectError(run(["--tv-weight", "-2"]), ["--tv-weight must be 0 or more, not -2"])
+        try expectError(run(["--lr", "0"]), ["--lr must be positive"])
+        try expectError(run(["--history", "0"]), ["--history must be 1 or more, not 0"])
+        try expectError(run(["--style-scale", "0"]), ["--style-scale must be in (0, 8]"])
+        try expectError(run(["--style-scale", "9"]), ["--style-scale must be in (0, 8]"])
+        try expectError(run(["--metric", "bogus"]), ["--metric must be one of", "mse", "'bogus'"])
+        try expectError(run(["--optimizer", "sgd"]), ["--optimizer must be lbfgs or adam, not 'sgd'"])
+        try expectError(run(["--init-from", "void"]), ["--init-from must be content, noise or style, not 'void'"])
+        try expectError(run(["--style-layers", "relu1_1:-1"]), ["--style-layers entries are NAME or NAME:WEIGHT with WEIGHT ≥ 0"])
+        try expectError(run(["--multiscale", "8"]), ["--multiscale takes off or long sides of at least 16 pixels"])
+    }
+
+    func testUnknownLayerName() throws {
+        // Real inputs, no weights in the directory: Gram mode with the seeded random network.
+        let base = ["content.png", "style.png", "-o", "out.png", "--mode", "gram", "--steps", "1", "--size", "32", "-q"]
+        try expectError(base + ["--style-layers", "relu9_9"], ["unknown layer", "relu9_9"])
+        try expectError(base + ["--content-layers", "conv_bogus"], ["unknown layer", "conv_bogus"])
     }
 
     /// Malformed command lines are ArgumentParser's usage errors: status 64, a message naming the

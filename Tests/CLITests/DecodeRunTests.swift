@@ -94,6 +94,16 @@ final class DecodeRunTests: CLITestCase {
         XCTAssertEqual(Files.temporaries(in: directory), [])
     }
 
+    func testGramModeRuns() throws {
+        // No weights in the directory: Gram mode with the seeded random network, a couple of steps.
+        let result = try stylize(["content.png", "style.png", "-o", "gram.png", "--mode", "gram", "--steps", "2",
+                                  "--size", "32", "-q"], in: directory)
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(try ImageFile.read(path("gram.png")).shape, [3, 26, 32])
+        XCTAssertEqual(Files.temporaries(in: directory), [])
+    }
+
     func testWeightsFromDirectoryAndEnvironment() throws {
         mkdir(path("models"), 0o755)
         try writeTinyWeights("models/stytr2.safetensors")

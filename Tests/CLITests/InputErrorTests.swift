@@ -27,6 +27,10 @@ final class InputErrorTests: CLITestCase {
         try expectError(run(path("gone.npy")), [path("gone.npy"), "no such file"])
     }
 
+    func testPathWithLineBreakStaysOnOneLine() throws {
+        try expectError(run("two\nlines.png"), [#"two\nlines.png"#, "no such file"])
+    }
+
     func testDirectoryWhereAFileIsExpected() throws {
         mkdir(path("folder.png"), 0o755)
         try expectError(run("folder.png"), ["folder.png", "is a directory"])
@@ -63,6 +67,10 @@ final class InputErrorTests: CLITestCase {
         try expectError(run("five.png"), ["five.png", "truncated PNG", "only 5 bytes"])
         Files.write(path("header.png"), Array(png.prefix(40)))
         try expectError(run("content.png", "header.png"), ["header.png", "truncated PNG"])
+        // A 60-byte file whose zTXt chunk claims 1.3 GB (found by the PNG fuzzer: libpng allocated it).
+        let claim = Array(png.prefix(33)) + PNGMaker.be32(0x5000_0019) + Array("zTXtT\u{0}\u{0}x".utf8) + [0xDA, 0x63, 0x60, 0, 0]
+        Files.write(path("bomb.png"), claim)
+        try expectError(run("bomb.png"), ["bomb.png", "truncated PNG"])
     }
 
     func testTruncatedJPEG() throws {

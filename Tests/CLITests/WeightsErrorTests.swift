@@ -154,6 +154,13 @@ final class WeightsErrorTests: CLITestCase {
         try expectError(run(), [weights, "upsamples ×4 but patches are 8 px"])
     }
 
+    func testNamesWithLineBreaksStayOnOneLine() throws {
+        // A tensor name from the file, quoted in the message, holds a line break: shown escaped.
+        let header = Array(#"{"evil\nname":{"dtype":5,"shape":[1],"data_offsets":[0,4]}}"#.utf8)
+        Files.write(path(weights), [UInt8(header.count), 0, 0, 0, 0, 0, 0, 0] + header + [0, 0, 0, 0])
+        try expectError(run(), [weights, #"'evil\nname'"#, "not a string"])
+    }
+
     func testWeightsPathErrors() throws {
         try expectError(run("nowhere.safetensors"), ["nowhere.safetensors"])
         mkdir(path("empty-dir"), 0o755)

@@ -110,18 +110,48 @@ final class FiniteDifferenceTests: XCTestCase {
         checkDirectional("total variation", at: x, gradient: g) { totalVariation($0, gradient: nil, scale: 1) }
     }
 
-    /// The whole objective through the random multi-scale network (branches, blurred-luminance tap).
+    /// The whole objective through the random pyramid network (branches on three levels, blurred-luminance
+    /// tap on level 1), for both border modes; the streaming `evaluate` must equal the taped forward/backward.
     func testRandomFeatureNetworkObjective() throws {
-        var c = RandomFeatureNetwork.Configuration()
-        c.kernelSizes = [3, 7]; c.filtersPerSize = 6; c.contentBlurSigma = 1
-        let net = try RandomFeatureNetwork(seed: 5, configuration: c)
-        var o = GramOptions(); o.totalVariationWeight = 0.1
-        let objective = try GramObjective(network: net, content: testTensor([3, 12, 14], seed: 14, lo: 0, hi: 1),
-                                          style: testTensor([3, 10, 16], seed: 15, lo: 0, hi: 1), options: o)
-        let x = testTensor([3, 12, 14], seed: 16, lo: 0, hi: 1), g = Tensor(shape: x.shape)
-        _ = try objective.evaluate(x, gradient: g)
-        try checkDirectional("random network objective", at: x, gradient: g, epsilon: 1e-3, tolerance: 5e-3) {
-            try objective.evaluate($0).total
+        for border in RandomFeatureNetwork.BorderMode.allCases {
+            var c = RandomFeatureNetwork.Configuration()
+            c.branches = [.init(3, filters: 6), .init(5, level: 1, filters: 5), .init(3, level: 2, filters: 4)]
+            c.contentLevel = 1; c.contentBlurSigma = 1; c.border = border
+            let net = try RandomFeatureNetwork(seed: 5, configuration: c)
+            var o = GramOptions(); o.totalVariationWeight = 0.1
+            let objective = try GramObjective(network: net, content: testTensor([3, 21, 26], seed: 14, lo: 0, hi: 1),
+                                              style: testTensor([3, 18, 24], seed: 15, lo: 0, hi: 1), options: o)
+            let x = testTensor([3, 21, 26], seed: 16, lo: 0, hi: 1), g = Tensor(shape: x.shape)
+            _ = try objective.evaluate(x, gradient: g)
+            try checkDirectional("random network objective (\(border))", at: x, gradient: g, epsilon: 1e-3, tolerance: 5e-3) {
+                try objective.evaluate($0).total
+            }
+            // The taped path of the protocol's default `evaluate` gives the same gradient.
+            let tape = BackwardTape()
+            let features = try net.forward(x, layers: Set(net.layerNames), tape: tape)
+            var grads: [String: Tensor] = [:]
+            for (name, f) in features { let d = Tensor(shape: f.shape); for i in 0..<d.count { d[i] = f[i] }; grads[name] = d }
+            let streamed = Tensor(shape: x.shape)
+            try net.evaluate(x, layers: Set(net.layerNames), imageGradient: streamed) { name, f, d in
+                for i in 0..<f.count { d![i] += f[i] }
+            }
+            let taped = tape.backward(gradients: grads, inputShape: x.shape)
+            let difference = (0..<x.count).map { abs(taped[$0] - streamed[$0]) }.max()!
+            XCTAssertLessThan(difference, 1e-4 * max(1, taped.maxAbs), "\(border)")
         }
+    }
+
+    /// The pyramid's downsampling: its backward is the adjoint of its forward (⟨Dx, y⟩ = ⟨x, Dᵀy⟩), odd sizes too.
+    func testDownsampleIsAdjoint() {
+        for shape in [[2, 9, 7], [1, 8, 8], [3, 5, 12]] {
+            let x = testTensor(shape, seed: 21), dx = downsampleForward(x, tape: nil)
+            let y = testTensor(dx.shape, seed: 22), dy = downsampleBackward(y, inputShape: shape)
+            let lhs = (0..<dx.count).reduce(0.0) { $0 + Double(dx[$1]) * Double(y[$1]) }
+            let rhs = (0..<x.count).reduce(0.0) { $0 + Double(x[$1]) * Double(dy[$1]) }
+            XCTAssertEqual(lhs, rhs, accuracy: 1e-5 * max(1, abs(lhs)), "\(shape)")
+        }
+        // A constant image stays constant (the taps sum to 1, borders replicate).
+        let flat = Tensor(shape: [1, 7, 9]); flat.fill(0.25)
+        XCTAssertTrue(downsampleForward(flat, tape: nil).values.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
 }

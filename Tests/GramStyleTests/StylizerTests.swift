@@ -60,4 +60,48 @@ final class StylizerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("nope"), "\($0)")
         }
     }
+
+    func testAutomaticScheduleMarginAndSnapshots() throws {
+        let standard = GramOptions.standard
+        XCTAssertEqual(try standard.passes(longSide: 512).map(\.longSide), [128, 256, 512])
+        XCTAssertEqual(try standard.passes(longSide: 512).map(\.steps), GramOptions.automaticScaleSteps + [GramOptions.standardSteps])
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "coarse passes below 64 px are dropped")
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [60, GramOptions.standardSteps])
+        var bad = GramOptions(); bad.scales = [100]; bad.scaleSteps = [1, 2]
+        XCTAssertThrowsError(try bad.passes(longSide: 200))
+
+        // Reflection margin: pad then crop is the identity; (−2,−2) mirrors (2,2) as ReflectionPad2d.
+        let x = testTensor([2, 5, 6], seed: 3), padded = reflectPad(x, 2)
+        XCTAssertEqual(padded.shape, [2, 9, 10])
+        XCTAssertEqual(crop(padded, 2).values, x.values)
+        XCTAssertEqual(padded[0], x[2 * 6 + 2])
+
+        // The default random network (fewer filters) with its 16 px margin on a 40×30 image, two passes;
+        // snapshots come every 2 steps at each pass's size, clamped.
+        var c = RandomFeatureNetwork.Configuration()
+        c.branches = c.branches.map { var b = $0; b.filters = 4; return b }
+        let random = try RandomFeatureNetwork(seed: 1, configuration: c)
+        var options = GramOptions(); options.scales = [30]; options.scaleSteps = [3]; options.steps = 2
+        options.optimiser = .adam()  // exactly the requested steps (L-BFGS may converge sooner)
+        options.snapshotEvery = 2
+        let image = testTensor([3, 30, 40], seed: 8, lo: 0, hi: 1), styleImage = testTensor([3, 32, 32], seed: 9, lo: 0, hi: 1)
+        var snapshots: [(Int, [Int])] = []
+        let result = try gramStylize(content: image, style: styleImage, network: random, options: options, snapshot: { step, s in
+            XCTAssertTrue(s.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+            snapshots.append((step, s.shape))
+        })
+        XCTAssertEqual(result.shape, image.shape)
+        XCTAssertEqual(snapshots.map(\.0), [2, 4])
+        XCTAssertEqual(snapshots.map(\.1), [[3, 23, 30], [3, 30, 40]])
+    }
+
+    func testHistoryIsCappedByMemory() throws {
+        // 2 vectors of 3·32·40 floats per pair = 30720 B: a 100 kB cap keeps 3 pairs, which changes the path.
+        var options = GramOptions(); options.steps = 6
+        let a = try gramStylize(content: content, style: style, network: network, options: options)
+        options.historyMemory = 100_000
+        let b = try gramStylize(content: content, style: style, network: network, options: options)
+        XCTAssertEqual(a.shape, b.shape)
+        XCTAssertNotEqual(a.values, b.values)
+    }
 }
