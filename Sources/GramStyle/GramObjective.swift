@@ -36,17 +36,34 @@ public struct GramObjective {
     /// Computes the content features and style Gram matrices (targets) once.
     /// - Throws: `StyleError.invalidArgument` for an unknown layer, a non-RGB image or one too small for the network.
     public init(network: FeatureNetwork, content: Tensor, style: Tensor, options: GramOptions) throws {
+        try self.init(network: network, content: content, styles: [style], weights: [1], options: options)
+    }
+
+    /// Several style images: each style layer's target is the blend Σᵢ wᵢ·Gram(Sᵢ) of the styles'
+    /// Gram matrices (`weights` normalised to sum 1; nil = equal), so the image is pulled towards
+    /// one mixed texture statistic rather than towards each style in turn.
+    /// - Throws: `StyleError.invalidArgument` for bad weights, an unknown layer, a non-RGB image or one too small for the network.
+    public init(network: FeatureNetwork, content: Tensor, styles: [Tensor], weights: [Float]?, options: GramOptions) throws {
         self.network = network
         contentWeight = options.contentWeight
         styleWeight = options.styleWeight ?? network.suggestedStyleWeight
         totalVariationWeight = options.totalVariationWeight
         imageShape = content.shape
+        let blend = try normalizedBlendWeights(weights, styleCount: styles.count)
         let contentLayers = options.contentLayers ?? network.defaultContentLayers
         let styleLayers = options.styleLayers ?? network.defaultStyleLayers.map { GramOptions.StyleLayer($0.name, weight: $0.weight) }
         let contentFeatures = try network.features(of: content, layers: Set(contentLayers))
-        let styleFeatures = try network.features(of: style, layers: Set(styleLayers.map(\.name)))
+        var targets: [String: Tensor] = [:]
+        for (style, weight) in zip(styles, blend) where weight > 0 {
+            let features = try network.features(of: style, layers: Set(styleLayers.map(\.name)))
+            for (layer, f) in features {
+                let gram = gramForward(f), sum = targets[layer] ?? Tensor(shape: gram.shape)
+                addScaledInPlace(sum, gram, scale: weight)
+                targets[layer] = sum
+            }
+        }
         contentLosses = contentLayers.map { ContentLoss(layer: $0, target: contentFeatures[$0]!, metric: options.contentMetric) }
-        styleLosses = styleLayers.map { (StyleLoss(layer: $0.name, styleFeatures: styleFeatures[$0.name]!, metric: options.styleMetric), $0.weight) }
+        styleLosses = styleLayers.map { (StyleLoss(layer: $0.name, target: targets[$0.name]!, metric: options.styleMetric), $0.weight) }
         layers = Set(contentLayers).union(styleLayers.map(\.name))
     }
 

@@ -19,9 +19,23 @@ public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork,
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-    for (name, image) in [("content", content), ("style", style)] where image.rank != 3 || image.shape[0] != 3 {
+    try gramStylize(content: content, styles: [style], weights: nil, network: network, options: options,
+                    progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+}
+
+/// `gramStylize(content:style:…)` towards a blend of several styles: each style layer's target is
+/// Σᵢ wᵢ·Gram(Sᵢ) (see `GramObjective`; `weights` normalised to sum 1, nil = equal). Each style is resized
+/// for each pass on its own (`options.styleScale`); `.style` initialisation starts from the style with
+/// the largest weight.
+public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, network: FeatureNetwork,
+                        options: GramOptions = GramOptions(),
+                        progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+    for (name, image) in [("content", content)] + styles.map({ ("style", $0) }) where image.rank != 3 || image.shape[0] != 3 {
         throw StyleError.invalidArgument("\(name) image must be (3,H,W) RGB, got \(image.shape)")
     }
+    let blend = try normalizedBlendWeights(weights, styleCount: styles.count)
     guard options.styleScale > 0 else { throw StyleError.invalidArgument("style scale must be > 0, got \(options.styleScale)") }
     let requestedMargin = options.margin ?? network.suggestedMargin
     guard requestedMargin >= 0 else { throw StyleError.invalidArgument("margin must be ≥ 0, got \(requestedMargin)") }
@@ -39,16 +53,16 @@ public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork,
         // Reflection needs margin < side.
         let margin = min(requestedMargin, min(h, w) - 1)
         let passContent = (h, w) == (fullH, fullW) ? content : resizeAntialiased(content, height: h, width: w)
-        let passStyle = resizedStyle(style, imageLongSide: long, scale: options.styleScale)
+        let passStyles = styles.map { resizedStyle($0, imageLongSide: long, scale: options.styleScale) }
         let objective = try GramObjective(network: network, content: reflectPad(passContent, margin),
-                                          style: passStyle, options: options)
+                                          styles: passStyles, weights: blend, options: options)
         let start: Tensor
         if let previous = image {
             start = resizeBilinear(previous, height: h, width: w)
         } else {
             switch options.initialisation {
             case .content: start = passContent
-            case .style: start = resizeAntialiased(style, height: h, width: w)
+            case .style: start = resizeAntialiased(styles[blend.indices.max { blend[$0] < blend[$1] }!], height: h, width: w)
             case .noise: start = uniformNoise(shape: [3, h, w], seed: options.seed)
             }
         }

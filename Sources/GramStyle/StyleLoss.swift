@@ -1,17 +1,17 @@
 import StyleCore
 
 /// Style term of one layer: D(G(F), A) between the Gram matrix of the image's features and the
-/// style image's Gram matrix A (C,C); both Grams are normalised by C·H·W of their own feature map,
-/// so content and style may differ in size.
+/// target A (C,C), a style image's Gram matrix or a weighted sum of several; every Gram is normalised
+/// by C·H·W of its own feature map, so content and styles may differ in size.
 struct StyleLoss {
     let layer: String
     let target: Tensor
     let metric: DistanceMetric
 
-    init(layer: String, styleFeatures: Tensor, metric: DistanceMetric) {
+    init(layer: String, target: Tensor, metric: DistanceMetric) {
         self.layer = layer
+        self.target = target
         self.metric = metric
-        target = gramForward(styleFeatures)
     }
 
     /// D(G(F), A); adds scale·∂D/∂F to `gradient` (shape of F) if given.

@@ -60,35 +60,71 @@ public final class StyTr2 {
     }
 
     public func forward(content: Tensor, style: Tensor) throws -> Stages {
-        for (name, image) in [("content", content), ("style", style)] {
-            guard image.rank == 3, image.shape[0] == 3 else {
-                throw StyleError.invalidArgument("\(name) image must be (3,H,W), got \(image.shape)")
-            }
-            guard image.shape[1] >= minimumSide, image.shape[2] >= minimumSide else {
-                throw StyleError.invalidArgument("\(name) image is \(image.shape[2])×\(image.shape[1]); StyTr² needs at least \(minimumSide)×\(minimumSide)")
-            }
-        }
-        let c = configuration
-        let contentEmbedding = embed(content), styleEmbedding = embed(style)
-        let hc = contentEmbedding.shape[1], wc = contentEmbedding.shape[2]
+        try check(content, "content")
+        try check(style, "style")
+        let encoded = encodeContent(content)
+        let styleEmbedding = embed(style)
+        let memory = encodeStyle(styleEmbedding)
+        let decoded = decode(encoded, memory: memory)
+        return Stages(contentEmbedding: encoded.embedding, styleEmbedding: styleEmbedding, contentPosition: encoded.position,
+                      encodedContent: encoded.tokens, encodedStyle: memory, decoded: decoded, output: render(decoded, encoded))
+    }
 
+    /// Throws `StyleError.invalidArgument` unless image is (3,H,W) with H, W ≥ `minimumSide`.
+    func check(_ image: Tensor, _ name: String) throws {
+        guard image.rank == 3, image.shape[0] == 3 else {
+            throw StyleError.invalidArgument("\(name) image must be (3,H,W), got \(image.shape)")
+        }
+        guard image.shape[1] >= minimumSide, image.shape[2] >= minimumSide else {
+            throw StyleError.invalidArgument("\(name) image is \(image.shape[2])×\(image.shape[1]); StyTr² needs at least \(minimumSide)×\(minimumSide)")
+        }
+    }
+
+    /// The content half of a forward pass, shared by every style decoded against it.
+    struct EncodedContent {
+        /// (D,hc,wc) patch embedding.
+        var embedding: Tensor
+        /// (Nc,D) CAPE on the content grid.
+        var position: Tensor
+        /// (Nc,D) content encoder output.
+        var tokens: Tensor
+        /// The content image's height and width (the output is cropped to them).
+        var imageHeight, imageWidth: Int
+    }
+
+    func encodeContent(_ content: Tensor) -> EncodedContent {
+        let c = configuration
+        let embedding = embed(content)
+        let hc = embedding.shape[1], wc = embedding.shape[2]
         // CAPE: pool the content embedding to capePool², 1×1 conv, resize to the content grid.
-        let pooled = adaptiveAvgPool2d(contentEmbedding, outHeight: c.capePool, outWidth: c.capePool)
+        let pooled = adaptiveAvgPool2d(embedding, outHeight: c.capePool, outWidth: c.capePool)
         let cape = conv2d(pooled, weight: capeWeight, bias: capeBias)
         let pos = channelsToTokens(resizeBilinear(cape, height: hc, width: wc))
-
-        var s = channelsToTokens(styleEmbedding)
-        for layer in encoderS { s = layer.forward(s, pos: nil) }
-        var t = channelsToTokens(contentEmbedding)
+        var t = channelsToTokens(embedding)
         for layer in encoderC { t = layer.forward(t, pos: pos) }
-        let encodedContent = t
-        for layer in decoder { t = layer.forward(t, memory: s, queryPos: pos) }
-        decoderNorm.addNormWithoutResidual(t)
+        return EncodedContent(embedding: embedding, position: pos, tokens: t, imageHeight: content.shape[1], imageWidth: content.shape[2])
+    }
 
-        let image = cnn.forward(tokensToChannels(t, height: hc, width: wc))
-        return Stages(contentEmbedding: contentEmbedding, styleEmbedding: styleEmbedding, contentPosition: pos,
-                      encodedContent: encodedContent, encodedStyle: s, decoded: t,
-                      output: crop(image, height: content.shape[1], width: content.shape[2]))
+    /// Style patch embedding (D,hs,ws) → style memory (Ns,D).
+    func encodeStyle(_ embedding: Tensor) -> Tensor {
+        var s = channelsToTokens(embedding)
+        for layer in encoderS { s = layer.forward(s, pos: nil) }
+        return s
+    }
+
+    /// The decoder output hs (Nc,D), after its final LayerNorm, for the content against a style memory.
+    func decode(_ content: EncodedContent, memory: Tensor) -> Tensor {
+        // The final norm works in place: never on the shared content tokens.
+        var t = decoder.isEmpty ? content.tokens.copy() : content.tokens
+        for layer in decoder { t = layer.forward(t, memory: memory, queryPos: content.position) }
+        decoderNorm.addNormWithoutResidual(t)
+        return t
+    }
+
+    /// Decoder tokens (Nc,D) → image (3,H,W) by the CNN decoder, cropped to the content's size.
+    func render(_ decoded: Tensor, _ content: EncodedContent) -> Tensor {
+        let image = cnn.forward(tokensToChannels(decoded, height: content.embedding.shape[1], width: content.embedding.shape[2]))
+        return crop(image, height: content.imageHeight, width: content.imageWidth)
     }
 
     /// image (3,H,W) → patch embedding (D, ⌈H/P⌉, ⌈W/P⌉), reflect-padding to whole patches.

@@ -58,3 +58,10 @@ func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: Unsa
         }
     }
 }
+
+/// x += a·y, in place (weighted sums of features).
+public func addScaledInPlace(_ x: Tensor, _ y: Tensor, scale a: Float) {
+    precondition(x.count == y.count, "add scaled: \(x.shape) vs \(y.shape)")
+    let p = x.data, q = y.data
+    parallelChunks(x.count, minChunk: 1 << 16) { r in for i in r { p[i] += a * q[i] } }
+}

@@ -13,6 +13,7 @@ import Glibc
 ///     print(stylizer.modeDescription)
 ///     let image = try stylizer.stylize(content: try ImageFile.read("photo.jpg"), style: try ImageFile.read("style.png"))
 public final class Stylizer {
+    /// The options it was made with (validated).
     public let options: StyleOptions
     /// The mode that runs (never `.auto`).
     public let mode: StyleMode
@@ -20,7 +21,13 @@ public final class Stylizer {
     public let modeDescription: String
     let transformer: StyTr2?
     let network: FeatureNetwork?
+    /// The weight file loaded; nil for the seeded random network.
+    let weightsFile: String?
+    /// Hex SHA-256 of `weightsFile`, computed on first use by `metadata`.
+    var weightsDigest: String?
 
+    /// Chooses the mode (`options.mode`) and loads its weights.
+    /// - Throws: `StyleError` for bad options, missing or corrupt weights, or α ≠ 1 when Gram mode runs.
     public init(options: StyleOptions) throws {
         try options.validate()
         self.options = options
@@ -34,18 +41,24 @@ public final class Stylizer {
             }
             transformer = try Self.loadStyTr2(file)
             network = nil
+            weightsFile = file
             mode = .transformer
             modeDescription = "transformer mode (StyTr², \(file))"
         case .auto where stytr2File != nil:
             transformer = try Self.loadStyTr2(stytr2File!)
             network = nil
+            weightsFile = stytr2File
             mode = .transformer
             modeDescription = "transformer mode: StyTr² weights found at \(stytr2File!)"
         case .auto, .gram:
             transformer = nil
             mode = .gram
             let why = options.mode == .auto ? "no StyTr² weights at \(location.describe("stytr2.safetensors")); " : ""
-            if let file = location.file(for: "vgg19") {
+            guard options.alpha == 1 else {
+                throw StyleError.invalidArgument("--alpha works in transformer mode only, and Gram mode runs (\(why)--mode \(options.mode)); weigh style with --style-weight instead")
+            }
+            weightsFile = location.file(for: "vgg19")
+            if let file = weightsFile {
                 network = try Self.loadVGG(file)
                 modeDescription = "Gram mode: \(why)VGG-19 from \(file)"
             } else {
@@ -77,22 +90,36 @@ public final class Stylizer {
 
     /// Stylises content (3,H,W) with style (3,Hs,Ws), both RGB in [0,1]; returns (3,H',W') where
     /// H'×W' is the content's size after `options.size` (Gram mode: long side 512 by default).
-    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode. Gram mode hands
-    /// `snapshot` the current image every `options.gram.snapshotEvery` steps.
+    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode (unless
+    /// `options.preserveColor` is `.luminance`). Gram mode hands `snapshot` the current image every
+    /// `options.gram.snapshotEvery` steps and calls `progress` after every step; `isCancelled` returning
+    /// true stops it with `CancellationError`.
+    /// - Throws: `StyleError` for bad images or options; `CancellationError`.
     public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+        try stylize(content: content, styles: [style], progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+    }
+
+    /// `stylize(content:style:…)` with a blend of one or more style images, weighted by `options.styleBlend`.
+    public func stylize(content: Tensor, styles: [Tensor], progress: Progress? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+        let color = options.preserveColor
         if let transformer {
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-            let s = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
-            return try transformer.stylize(content: c, style: s)
+            let s = styles.map { options.styleSize > 0 ? resizeLongSide($0, to: options.styleSize) : $0 }
+            let model = color.prepare(content: c, styles: s)
+            return color.finish(try transformer.stylize(content: model.content, styles: model.styles, weights: options.styleBlend, alpha: options.alpha), content: c)
         }
         guard let network else { preconditionFailure("no model for mode \(mode)") }
         let c = resizeLongSide(content, to: options.size ?? 512)
+        let model = color.prepare(content: c, styles: styles)
         let total = try options.gram.passes(longSide: max(c.shape[1], c.shape[2])).reduce(0) { $0 + $1.steps }
-        return try gramStylize(content: c, style: style, network: network, options: options.gram,
-                               progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
-                               snapshot: snapshot, isCancelled: isCancelled)
+        return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: options.styleBlend, network: network, options: options.gram,
+                                            progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
+                                            snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
+                                            isCancelled: isCancelled), content: c)
     }
 }
 
