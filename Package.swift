@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "StyleIOTests", dependencies: ["StyleIO"]),
         .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "StyleIO", "StyleCore"]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,69 @@
+// Only the public surface: what another Swift program that imports the library can do.
+import Foundation
+import StyleCore
+import StyleIO
+import StyleTransfer
+import XCTest
+
+/// A caller stylises through `Stylizer` with options and a progress callback, blends two styles,
+/// keeps colours, reads the reproduction metadata and writes the image with it.
+final class PublicAPITests: XCTestCase {
+    func testStylizeWithOptionsProgressAndMetadata() throws {
+        var options = StyleOptions()
+        options.mode = .gram
+        options.weights = NSTemporaryDirectory() + "/no-weights-here-\(getpid())"
+        options.size = 32
+        options.gram.steps = 3
+        options.gram.scales = []
+        options.gram.optimiser = .adam(learningRate: 0.05)
+        options.styleBlend = [2, 1]
+        options.preserveColor = .histogram
+        let stylizer = try Stylizer(options: options)
+        XCTAssertEqual(stylizer.mode, .gram)
+        XCTAssertTrue(stylizer.modeDescription.contains("random feature network"), stylizer.modeDescription)
+
+        let content = image(height: 30, width: 40, phase: 0), style1 = image(height: 24, width: 24, phase: 1), style2 = image(height: 28, width: 20, phase: 2)
+        var steps: [Int] = [], totals: [Int] = []
+        var losses: [Double] = []
+        let result = try stylizer.stylize(content: content, styles: [style1, style2]) { step, total, _, _, loss in
+            steps.append(step); totals.append(total); losses.append(loss)
+        }
+        XCTAssertEqual(result.shape, [3, 24, 32], "long side resized to options.size")
+        XCTAssertEqual(steps, [1, 2, 3])
+        XCTAssertEqual(totals, [3, 3, 3])
+        XCTAssertLessThan(losses.last!, losses.first!)
+        XCTAssertTrue(result.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+
+        let records = Dictionary(uniqueKeysWithValues: try stylizer.metadata(content: "c.png", styles: ["a.png", "b.png"], result: result).map { ($0.key, $0.value) })
+        XCTAssertEqual(records["stylize:mode"], "gram")
+        XCTAssertEqual(records["stylize:weights"], "seeded random network, seed 0")
+        XCTAssertEqual(records["stylize:styles"], "a.png\nb.png")
+        XCTAssertEqual(records["stylize:style-blend"], "\(Float(2) / 3),\(Float(1) / 3)")
+        XCTAssertEqual(records["stylize:preserve-color"], "histogram")
+        XCTAssertEqual(records["stylize:passes"], "32:3")
+
+        let path = NSTemporaryDirectory() + "/public-api-\(getpid()).png"
+        defer { unlink(path) }
+        try ImageFile.write(result, to: path, metadata: try stylizer.metadata(content: "c.png", styles: ["a.png", "b.png"], result: result).map { ($0.key, $0.value) })
+        XCTAssertEqual(try ImageFile.read(path).shape, [3, 24, 32])
+    }
+
+    func testOptionErrorsNameTheRange() {
+        var options = StyleOptions()
+        options.alpha = 1.5
+        XCTAssertThrowsError(try Stylizer(options: options)) { XCTAssertEqual("\($0)", "--alpha must be between 0 and 1, not 1.5") }
+        options = StyleOptions()
+        options.mode = .gram
+        options.alpha = 0.5
+        XCTAssertThrowsError(try Stylizer(options: options)) { XCTAssertTrue("\($0)".contains("--alpha works in transformer mode only"), "\($0)") }
+    }
+
+    /// A smooth colourful image (3,H,W) in [0,1].
+    func image(height: Int, width: Int, phase: Float) -> Tensor {
+        let t = Tensor(shape: [3, height, width])
+        for c in 0..<3 { for y in 0..<height { for x in 0..<width {
+            t[(c * height + y) * width + x] = 0.5 + 0.4 * sin(Float(x) * (0.2 + 0.1 * phase) + Float(c) * 2) * cos(Float(y) * 0.15 * Float(c + 1) + phase)
+        } } }
+        return t
+    }
+}
