@@ -9,10 +9,10 @@ import Glibc
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Stylise CONTENT with STYLE and write OUTPUT (the default command).")
+        commandName: "run", abstract: "Stylise CONTENT with one or more STYLE images and write OUTPUT (the default command).")
 
     @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)).") var content: String
-    @Argument(help: "Style image (.png, .jpg or .npy).") var style: String
+    @Argument(help: "Style image(s) (.png, .jpg or .npy); several are blended (see --style-blend).") var styles: [String] = []
     @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped).") var output: String
     @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
     @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
@@ -23,6 +23,9 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "JPEG quality, 1–100.") var quality: Int = 92
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
+    @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
+    @Option(help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
+    @Option(help: "Keep the content's colours: none, luminance (stylise luminance only) or histogram (match the style's colours to the content's first).") var preserveColor: String = "none"
 
     // Gram mode
     @Option(parsing: .unconditional, help: "Gram: optimiser steps at the final size (default \(GramOptions.standardSteps), after the coarse passes).") var steps: Int?
@@ -41,6 +44,10 @@ struct Run: ParsableCommand {
     @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384 (each runs --steps), or off (default: long side /4 and /2, 100 and 60 steps).") var multiscale: String?
     @Option(parsing: .unconditional, help: "Gram: also write the image every K steps, as OUTPUT's name + .stepNNNN.") var saveEvery: Int = 0
 
+    func validate() throws {
+        guard !styles.isEmpty else { throw ValidationError("Missing expected argument '<styles> ...': give at least one style image") }
+    }
+
     func run() throws {
         installSignalHandlers()
         do {
@@ -52,20 +59,28 @@ struct Run: ParsableCommand {
             options.mode = m; options.weights = weights; options.size = size
             options.styleSize = styleSize; options.maxPixels = maxPixels
             options.gram = try gramOptions()
+            options.alpha = alpha
+            options.styleBlend = try styleBlend.map(Self.parseWeights)
+            guard let color = ColorPreservation(rawValue: preserveColor) else {
+                throw StyleError.invalidArgument("--preserve-color must be none, luminance or histogram, not '\(preserveColor)'")
+            }
+            options.preserveColor = color
             try options.validate()
+            _ = try normalizedBlendWeights(options.styleBlend, styleCount: styles.count)
             _ = try ImageFile.outputFormat(for: output)
             try refuseOverwritingInputs()
             let contentImage = try ImageFile.read(content, maxPixels: maxPixels)
-            let styleImage = try ImageFile.read(style, maxPixels: maxPixels)
+            let styleImages = try styles.map { try ImageFile.read($0, maxPixels: maxPixels) }
             let stylizer = try Stylizer(options: options)
             if !quiet { fputs("stylize: \(stylizer.modeDescription)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)
-            let result = try stylizer.stylize(content: contentImage, style: styleImage, progress: bar.update) { step, image in
+            let result = try stylizer.stylize(content: contentImage, styles: styleImages, progress: bar.update) { step, image in
                 try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: quality)
             }
             bar.finish()
             try ImageFile.write(result, to: output, quality: quality,
-                                metadata: [("Software", "stylize \(Stylize.version)"), ("stylize:mode", stylizer.mode.rawValue)])
+                                metadata: [("Software", "stylize \(Stylize.version)")]
+                                    + stylizer.metadata(content: content, styles: styles, result: result).map { ($0.key, $0.value) })
         } catch {
             fail(error)
         }
@@ -127,6 +142,16 @@ struct Run: ParsableCommand {
         return g
     }
 
+    /// "2,1" → [2, 1]; the range is checked by `normalizedBlendWeights`.
+    static func parseWeights(_ text: String) throws -> [Float] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let w = Float($0) else {
+                throw StyleError.invalidArgument("--style-blend takes comma-separated numbers, one per style image, e.g. 2,1, not '\(text)'")
+            }
+            return w
+        }
+    }
+
     /// out.png, step 50 → out.step0050.png (the extension stays last so the format is kept).
     static func snapshotPath(_ output: String, step: Int) -> String {
         let slash = output.lastIndex(of: "/").map { output.index(after: $0) } ?? output.startIndex
@@ -138,7 +163,7 @@ struct Run: ParsableCommand {
 
     /// An output path that is one of the inputs would destroy it.
     func refuseOverwritingInputs() throws {
-        for input in [content, style] {
+        for input in [content] + styles {
             var a = stat(), b = stat()
             if stat(output, &a) == 0, stat(input, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
                 throw StyleError.write(path: output, reason: "it is the input image \(input); choose another output path")
