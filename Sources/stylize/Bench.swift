@@ -40,6 +40,8 @@ struct StyTr2Forward: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stytr2", abstract: "Time one StyTr² forward pass (official dimensions, seeded weights).")
     @Option(help: "Content and style side in pixels.") var size = 512
     @Option(help: "Timed repetitions.") var repeats = 1
+    @Option(help: "Style strength α; below 1 adds the content-self decoder pass.") var alpha: Float = 1
+    @Option(help: "Style images blended (each adds a style encoder and decoder pass).") var styles = 1
 
     func run() throws {
         do {
@@ -51,11 +53,11 @@ struct StyTr2Forward: ParsableCommand {
             var best = Double.infinity
             for _ in 0..<repeats {
                 let t0 = monotonicSeconds()
-                _ = try model.stylize(content: content, style: style)
+                _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha)
                 best = min(best, monotonicSeconds() - t0)
             }
-            print(String(format: "stytr2 forward %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         size, best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "stytr2 forward %d² (α %.2g, %d style%@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         size, alpha, styles, styles == 1 ? "" : "s", best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
         } catch { fail(error) }
     }
 }

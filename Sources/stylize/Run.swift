@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
     @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
-    @Option(help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
+    @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
     @Option(help: "Keep the content's colours: none, luminance (stylise luminance only) or histogram (match the style's colours to the content's first).") var preserveColor: String = "none"
 
     // Gram mode
