@@ -41,8 +41,9 @@ public struct SHA256 {
             offset = min(64 - pending.count, p.count)
             pending += p[..<offset]
             guard pending.count == 64 else { return }
-            pending.withUnsafeBytes { compress($0.baseAddress!) }
+            let block = pending
             pending = []
+            block.withUnsafeBytes { compress($0.baseAddress!) }
         }
         while p.count - offset >= 64 {
             compress(p.baseAddress! + offset)
