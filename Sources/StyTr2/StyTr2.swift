@@ -39,8 +39,8 @@ public final class StyTr2 {
 
     /// Every intermediate of one forward pass, for per-stage parity tests.
     public struct Stages {
-        /// (D,hc,wc) and (D,hs,ws): patch embeddings.
-        public var contentEmbedding, styleEmbedding: Tensor
+        /// (D,hc,wc): the content's patch embedding.
+        public var contentEmbedding: Tensor
         /// (Nc,D): CAPE resized to the content grid, flattened.
         public var contentPosition: Tensor
         /// (Nc,D) and (Ns,D): encoder outputs.
@@ -59,17 +59,35 @@ public final class StyTr2 {
         try forward(content: content, style: style).output
     }
 
+    /// A style image run through the patch embedding and the style encoder: what every content
+    /// stylised with that style shares, so a batch computes it once per style.
+    public struct EncodedStyle {
+        /// (Ns,D): the style encoder's output, the decoder's memory.
+        public let tokens: Tensor
+    }
+
+    /// Encodes style (3,Hs,Ws) for `stylize(content:style:)`.
+    public func encodeStyle(_ style: Tensor) throws -> EncodedStyle {
+        try checkImage(style, "style")
+        var s = channelsToTokens(embed(style))
+        for layer in encoderS { s = layer.forward(s, pos: nil) }
+        return EncodedStyle(tokens: s)
+    }
+
+    /// Stylises content (3,H,W) with an encoded style; returns (3,H,W), values not clamped.
+    public func stylize(content: Tensor, style: EncodedStyle) throws -> Tensor {
+        try forward(content: content, style: style).output
+    }
+
     public func forward(content: Tensor, style: Tensor) throws -> Stages {
-        for (name, image) in [("content", content), ("style", style)] {
-            guard image.rank == 3, image.shape[0] == 3 else {
-                throw StyleError.invalidArgument("\(name) image must be (3,H,W), got \(image.shape)")
-            }
-            guard image.shape[1] >= minimumSide, image.shape[2] >= minimumSide else {
-                throw StyleError.invalidArgument("\(name) image is \(image.shape[2])×\(image.shape[1]); StyTr² needs at least \(minimumSide)×\(minimumSide)")
-            }
-        }
+        try checkImage(content, "content")
+        return try forward(content: content, style: encodeStyle(style))
+    }
+
+    public func forward(content: Tensor, style: EncodedStyle) throws -> Stages {
+        try checkImage(content, "content")
         let c = configuration
-        let contentEmbedding = embed(content), styleEmbedding = embed(style)
+        let contentEmbedding = embed(content)
         let hc = contentEmbedding.shape[1], wc = contentEmbedding.shape[2]
 
         // CAPE: pool the content embedding to capePool², 1×1 conv, resize to the content grid.
@@ -77,18 +95,26 @@ public final class StyTr2 {
         let cape = conv2d(pooled, weight: capeWeight, bias: capeBias)
         let pos = channelsToTokens(resizeBilinear(cape, height: hc, width: wc))
 
-        var s = channelsToTokens(styleEmbedding)
-        for layer in encoderS { s = layer.forward(s, pos: nil) }
         var t = channelsToTokens(contentEmbedding)
         for layer in encoderC { t = layer.forward(t, pos: pos) }
         let encodedContent = t
-        for layer in decoder { t = layer.forward(t, memory: s, queryPos: pos) }
+        for layer in decoder { t = layer.forward(t, memory: style.tokens, queryPos: pos) }
         decoderNorm.addNormWithoutResidual(t)
 
         let image = cnn.forward(tokensToChannels(t, height: hc, width: wc))
-        return Stages(contentEmbedding: contentEmbedding, styleEmbedding: styleEmbedding, contentPosition: pos,
-                      encodedContent: encodedContent, encodedStyle: s, decoded: t,
+        return Stages(contentEmbedding: contentEmbedding, contentPosition: pos,
+                      encodedContent: encodedContent, encodedStyle: style.tokens, decoded: t,
                       output: crop(image, height: content.shape[1], width: content.shape[2]))
+    }
+
+    /// Throws unless image is (3,H,W) with both sides at least `minimumSide`.
+    func checkImage(_ image: Tensor, _ name: String) throws {
+        guard image.rank == 3, image.shape[0] == 3 else {
+            throw StyleError.invalidArgument("\(name) image must be (3,H,W), got \(image.shape)")
+        }
+        guard image.shape[1] >= minimumSide, image.shape[2] >= minimumSide else {
+            throw StyleError.invalidArgument("\(name) image is \(image.shape[2])×\(image.shape[1]); StyTr² needs at least \(minimumSide)×\(minimumSide)")
+        }
     }
 
     /// image (3,H,W) → patch embedding (D, ⌈H/P⌉, ⌈W/P⌉), reflect-padding to whole patches.

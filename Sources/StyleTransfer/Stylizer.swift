@@ -82,15 +82,22 @@ public final class Stylizer {
     public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-        if let transformer {
+        try stylize(content: content, style: prepareStyle(style), progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+    }
+
+    /// Stylises content with a style prepared by `prepareStyle` (the same result as passing the
+    /// style image itself; a batch prepares each style once).
+    public func stylize(content: Tensor, style: PreparedStyle, progress: Progress? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+        if let transformer, let encoded = style.encoded {
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-            let s = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
-            return try transformer.stylize(content: c, style: s)
+            return try transformer.stylize(content: c, style: encoded)
         }
         guard let network else { preconditionFailure("no model for mode \(mode)") }
         let c = resizeLongSide(content, to: options.size ?? 512)
         let total = try options.gram.passes(longSide: max(c.shape[1], c.shape[2])).reduce(0) { $0 + $1.steps }
-        return try gramStylize(content: c, style: style, network: network, options: options.gram,
+        return try gramStylize(content: c, style: style.image, network: network, options: options.gram,
                                progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
                                snapshot: snapshot, isCancelled: isCancelled)
     }

@@ -11,9 +11,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Stylise CONTENT with STYLE and write OUTPUT (the default command).")
 
-    @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)).") var content: String
-    @Argument(help: "Style image (.png, .jpg or .npy).") var style: String
-    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped).") var output: String
+    @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)), or a directory or quoted glob pattern of them (batch).") var content: String
+    @Argument(help: "Style image (.png, .jpg or .npy), or a directory or quoted glob pattern of them (batch).") var style: String
+    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped). Batch: the output directory.") var output: String
+    @Option(help: "Batch: format of the files written, png, jpg or npy (default png).") var format: String?
     @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
     @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
     // Numeric options take the next word even if it starts with '-', so `--size -5` reaches the
@@ -53,6 +54,10 @@ struct Run: ParsableCommand {
             options.styleSize = styleSize; options.maxPixels = maxPixels
             options.gram = try gramOptions()
             try options.validate()
+            if BatchPlan.isBatchInput(content) || BatchPlan.isBatchInput(style) { return try runBatch(options) }
+            guard format == nil else {
+                throw StyleError.invalidArgument("--format is for batch runs (a directory or pattern as input); a single run takes the format from -o's extension")
+            }
             _ = try ImageFile.outputFormat(for: output)
             try refuseOverwritingInputs()
             let contentImage = try ImageFile.read(content, maxPixels: maxPixels)
@@ -64,8 +69,7 @@ struct Run: ParsableCommand {
                 try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: quality)
             }
             bar.finish()
-            try ImageFile.write(result, to: output, quality: quality,
-                                metadata: [("Software", "stylize \(Stylize.version)"), ("stylize:mode", stylizer.mode.rawValue)])
+            try ImageFile.write(result, to: output, quality: quality, metadata: metadata(stylizer))
         } catch {
             fail(error)
         }
@@ -125,6 +129,11 @@ struct Run: ParsableCommand {
             g.scales = sizes.map { $0! }
         }
         return g
+    }
+
+    /// Text written into PNG and JPEG outputs.
+    func metadata(_ stylizer: Stylizer) -> [(String, String)] {
+        [("Software", "stylize \(Stylize.version)"), ("stylize:mode", stylizer.mode.rawValue)]
     }
 
     /// out.png, step 50 → out.step0050.png (the extension stays last so the format is kept).

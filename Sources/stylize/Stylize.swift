@@ -23,8 +23,13 @@ struct Stylize: ParsableCommand {
 
 /// Prints `error: message` on one line and exits non-zero: the CLI's only way to fail.
 func fail(_ error: Error) -> Never {
+    FileHandleStderr.write("error: \(oneLine(error))\n")
+    exit(1)
+}
+
+/// The error's message on one line, even when it quotes a path or a name from a file that holds line breaks.
+func oneLine(_ error: Error) -> String {
     let message = (error as? StyleError)?.description ?? "\(error)"
-    // One line, even when the message quotes a path or a name from a file that holds line breaks.
     var line = ""
     for scalar in message.unicodeScalars {
         switch scalar {
@@ -33,8 +38,7 @@ func fail(_ error: Error) -> Never {
         default: line.unicodeScalars.append(scalar)
         }
     }
-    FileHandleStderr.write("error: \(line)\n")
-    exit(1)
+    return line
 }
 
 enum FileHandleStderr {
