@@ -13,6 +13,7 @@ struct Stylize: ParsableCommand {
           stylize photo.jpg painting.png -o out.png                 # transformer mode if weights/stytr2.safetensors exists
           stylize photo.jpg painting.png -o out.png --size 768      # resize the long side to 768 first
           stylize photo.jpg painting.png -o out.npy --mode transformer --weights weights/
+          stylize photos/ 'styles/*.jpg' -o results/                # batch: every pair, results/<content>_stylized_<style>.png
           stylize info                                              # CPU, BLAS library and core type
           stylize bench sgemm                                       # sgemm 2048³ GFLOP/s on this machine
         """,
