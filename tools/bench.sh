@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Speed and memory, engine vs PyTorch, measured side by side in one run on this machine.
-#   bash tools/bench.sh [--with-1024] [--no-pytorch]
+#   bash tools/bench.sh [--with-1024] [--high-res] [--no-pytorch]
+# --high-res adds StyTr² on a 2048×1152 content with a 1024² style (engine only; minutes).
 # Each row runs in its own process (peak RSS from /usr/bin/time). PyTorch rows need torch
 # (pip install torch numpy); set STYTR2_OFFICIAL=PATH to time the official StyTr² modules
 # instead of the equal stand-in. Writes the table to out/bench.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-with1024=0; pytorch=1
+with1024=0; highres=0; pytorch=1
 for a in "$@"; do
-  case "$a" in --with-1024) with1024=1 ;; --no-pytorch) pytorch=0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
+  case "$a" in --with-1024) with1024=1 ;; --high-res) highres=1 ;; --no-pytorch) pytorch=0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
 done
 python3 -c "import torch" 2>/dev/null || pytorch=0
 swift build -c release --product stylize >/dev/null
@@ -41,4 +42,8 @@ out=out/bench.md; mkdir -p out
     ratio=$(python3 -c "print(f'{float(\"$s2\")/float(\"$s1\"):.2f}×')" 2>/dev/null || echo -)
     printf '| %s | %.2f s | %s MB | %s | %s MB | %s |\n' "$label" "$s1" "$m1" "$( [ "$s2" = - ] && echo - || printf '%.2f s' "$s2")" "$m2" "$ratio"
   done
+  if [ $highres = 1 ]; then
+    read -r s1 m1 < <(measure $bin bench stytr2 --size 2048x1152 --style-size 1024)
+    printf '| StyTr² forward 2048×1152, style 1024² | %.2f s | %s MB | - | - | - |\n' "$s1" "$m1"
+  fi
 } | tee "$out"

@@ -64,7 +64,7 @@ public final class StyTr2 {
         try check(style, "style")
         let encoded = encodeContent(content)
         let styleEmbedding = embed(style)
-        let memory = encodeStyle(styleEmbedding)
+        let memory = styleMemory(embedding: styleEmbedding)
         let decoded = decode(encoded, memory: memory)
         return Stages(contentEmbedding: encoded.embedding, styleEmbedding: styleEmbedding, contentPosition: encoded.position,
                       encodedContent: encoded.tokens, encodedStyle: memory, decoded: decoded, output: render(decoded, encoded))
@@ -105,8 +105,21 @@ public final class StyTr2 {
         return EncodedContent(embedding: embedding, position: pos, tokens: t, imageHeight: content.shape[1], imageWidth: content.shape[2])
     }
 
+    /// A style image run through the patch embedding and the style encoder: what every content
+    /// stylised with that style shares, so a batch computes it once per style.
+    public struct EncodedStyle {
+        /// (Ns,D): the style encoder's output, the decoder's memory.
+        public let tokens: Tensor
+    }
+
+    /// Encodes style (3,Hs,Ws) for `stylize(content:styles:weights:alpha:)`.
+    public func encodeStyle(_ style: Tensor) throws -> EncodedStyle {
+        try check(style, "style")
+        return EncodedStyle(tokens: styleMemory(embedding: embed(style)))
+    }
+
     /// Style patch embedding (D,hs,ws) → style memory (Ns,D).
-    func encodeStyle(_ embedding: Tensor) -> Tensor {
+    func styleMemory(embedding: Tensor) -> Tensor {
         var s = channelsToTokens(embedding)
         for layer in encoderS { s = layer.forward(s, pos: nil) }
         return s

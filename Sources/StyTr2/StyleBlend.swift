@@ -17,15 +17,24 @@ extension StyTr2 {
     /// decoder pass; 0 < α < 1 adds one of each for hs(c, c); the content encoder and the CNN run once.
     /// - Throws: `StyleError.invalidArgument` for α outside [0,1], bad weights or images.
     public func stylize(content: Tensor, styles: [Tensor], weights: [Float]? = nil, alpha: Float = 1) throws -> Tensor {
-        guard alpha >= 0 && alpha <= 1 else { throw StyleError.invalidArgument("--alpha must be between 0 and 1, not \(alpha)") }
-        let w = try normalizedBlendWeights(weights, styleCount: styles.count)
-        try check(content, "content")
         for style in styles { try check(style, "style") }
+        return try blend(content: content, memories: styles.map { style in { self.styleMemory(embedding: self.embed(style)) } },
+                         weights: weights, alpha: alpha)
+    }
+
+    /// `stylize(content:styles:weights:alpha:)` with styles encoded by `encodeStyle` (a batch encodes each once).
+    public func stylize(content: Tensor, styles: [EncodedStyle], weights: [Float]? = nil, alpha: Float = 1) throws -> Tensor {
+        try blend(content: content, memories: styles.map { style in { style.tokens } }, weights: weights, alpha: alpha)
+    }
+
+    /// The blend above; each style memory is computed only if its coefficient is above 0.
+    func blend(content: Tensor, memories: [() -> Tensor], weights: [Float]?, alpha: Float) throws -> Tensor {
+        guard alpha >= 0 && alpha <= 1 else { throw StyleError.invalidArgument("--alpha must be between 0 and 1, not \(alpha)") }
+        let w = try normalizedBlendWeights(weights, styleCount: memories.count)
+        try check(content, "content")
         let encoded = encodeContent(content)
-        var terms: [(memory: () -> Tensor, coefficient: Float)] = zip(styles, w).map { style, weight in
-            ({ self.encodeStyle(self.embed(style)) }, alpha * weight)
-        }
-        terms.append(({ self.encodeStyle(encoded.embedding) }, 1 - alpha))
+        var terms: [(memory: () -> Tensor, coefficient: Float)] = zip(memories, w).map { ($0, alpha * $1) }
+        terms.append(({ self.styleMemory(embedding: encoded.embedding) }, 1 - alpha))
         let blended = Tensor(shape: encoded.tokens.shape)
         for term in terms where term.coefficient > 0 {
             addScaledInPlace(blended, decode(encoded, memory: term.memory()), scale: term.coefficient)

@@ -22,6 +22,45 @@ public enum AtomicFile {
     /// passed through unchanged when they are `StyleError`s).
     /// A symbolic link at `path` is replaced by the new file, not followed.
     public static func write(to path: String, _ body: (_ temporaryPath: String) throws -> Void) throws {
+        let (fd, temporary, slot, mode, directory) = try createTemporary(for: path)
+
+        var descriptorOpen = true
+        do {
+            try body(temporary)
+            // fsync flushes the file (inode), whichever descriptor `body` wrote through.
+            guard fsync(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot flush to disk: \(errorText(errno))") }
+            guard fchmod(fd, mode) == 0 else { throw StyleError.write(path: path, reason: "cannot set permissions: \(errorText(errno))") }
+            descriptorOpen = false
+            guard close(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot close: \(errorText(errno))") }
+            guard rename(temporary, path) == 0 else {
+                let code = errno
+                let reason = code == EISDIR ? "it is a directory" : "cannot rename the temporary file into place: \(errorText(code))"
+                throw StyleError.write(path: path, reason: reason)
+            }
+            cic_tmp_unregister(slot)
+        } catch {
+            if descriptorOpen { close(fd) }
+            unlink(temporary)
+            cic_tmp_unregister(slot)
+            if let styleError = error as? StyleError { throw styleError }
+            throw StyleError.write(path: path, reason: "\(error)")
+        }
+        syncDirectory(directory ?? ".")  // makes the rename itself durable; best effort
+    }
+
+    /// Checks, before any long work, that `write(to:_:)` can create a file at `path`, with the errors it
+    /// would give (missing, read-only or non-directory parent; a directory at `path`): creates its
+    /// temporary file and removes it again.
+    public static func checkWritable(_ path: String) throws {
+        let (fd, temporary, slot, _, _) = try createTemporary(for: path)
+        close(fd)
+        unlink(temporary)
+        cic_tmp_unregister(slot)
+    }
+
+    /// The temporary file next to `path`, open and registered for signal cleanup, and the mode the final
+    /// file gets.
+    private static func createTemporary(for path: String) throws -> (fd: Int32, path: String, slot: Int32, mode: mode_t, directory: String?) {
         let (directory, name) = try splitTarget(path)
         let shownDirectory = directory ?? "the current directory"
 
@@ -58,29 +97,7 @@ public enum AtomicFile {
             throw StyleError.write(path: path, reason: reason)
         }
         let temporary = String(cString: template)
-
-        var descriptorOpen = true
-        do {
-            try body(temporary)
-            // fsync flushes the file (inode), whichever descriptor `body` wrote through.
-            guard fsync(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot flush to disk: \(errorText(errno))") }
-            guard fchmod(fd, mode) == 0 else { throw StyleError.write(path: path, reason: "cannot set permissions: \(errorText(errno))") }
-            descriptorOpen = false
-            guard close(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot close: \(errorText(errno))") }
-            guard rename(temporary, path) == 0 else {
-                let code = errno
-                let reason = code == EISDIR ? "it is a directory" : "cannot rename the temporary file into place: \(errorText(code))"
-                throw StyleError.write(path: path, reason: reason)
-            }
-            cic_tmp_unregister(slot)
-        } catch {
-            if descriptorOpen { close(fd) }
-            unlink(temporary)
-            cic_tmp_unregister(slot)
-            if let styleError = error as? StyleError { throw styleError }
-            throw StyleError.write(path: path, reason: "\(error)")
-        }
-        syncDirectory(directory ?? ".")  // makes the rename itself durable; best effort
+        return (fd, temporary, slot, mode, directory)
     }
 
     /// Writes `bytes` to `path` atomically (see `write(to:_:)`).

@@ -38,7 +38,8 @@ struct Bench: ParsableCommand {
 /// StyTr² forward at official dimensions with seeded weights (no weight file needed).
 struct StyTr2Forward: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stytr2", abstract: "Time one StyTr² forward pass (official dimensions, seeded weights).")
-    @Option(help: "Content and style side in pixels.") var size = 512
+    @Option(help: "Content size: N (N×N) or WxH, e.g. 2048x1152.") var size = "512"
+    @Option(help: "Style side in pixels (default: the content's long side).") var styleSize: Int?
     @Option(help: "Timed repetitions.") var repeats = 1
     @Option(help: "Style strength α; below 1 adds the content-self decoder pass.") var alpha: Float = 1
     @Option(help: "Style images blended (each adds a style encoder and decoder pass).") var styles = 1
@@ -46,18 +47,24 @@ struct StyTr2Forward: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
+            let sides = size.split(separator: "x").compactMap { Int($0) }
+            guard (sides.count == 1 || sides.count == 2) && sides.count == size.split(separator: "x").count, sides.allSatisfy({ $0 >= 16 }) else {
+                throw StyleError.invalidArgument("--size must be N or WxH with sides of at least 16, not '\(size)'")
+            }
+            let width = sides[0], height = sides.last!, styleSide = styleSize ?? max(width, height)
             let c = StyTr2Configuration.official
             let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: [256, 256, 256, 256, 128, 128, 64, 64, 3])))
-            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
-            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
+            for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
+            for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
             var best = Double.infinity
             for _ in 0..<repeats {
                 let t0 = monotonicSeconds()
                 _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha)
                 best = min(best, monotonicSeconds() - t0)
             }
-            print(String(format: "stytr2 forward %d² (α %.2g, %d style%@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         size, alpha, styles, styles == 1 ? "" : "s", best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
         } catch { fail(error) }
     }
 }

@@ -11,9 +11,10 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Stylise CONTENT with one or more STYLE images and write OUTPUT (the default command).")
 
-    @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)).") var content: String
-    @Argument(help: "Style image(s) (.png, .jpg or .npy); several are blended (see --style-blend).") var styles: [String] = []
-    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped).") var output: String
+    @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)), or a directory or quoted glob pattern of them (batch).") var content: String
+    @Argument(help: "Style image(s) (.png, .jpg or .npy), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
+    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped). Batch: the output directory.") var output: String
+    @Option(help: "Batch: format of the files written, png, jpg or npy (default png).") var format: String?
     @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
     @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
     // Numeric options take the next word even if it starts with '-', so `--size -5` reaches the
@@ -66,9 +67,19 @@ struct Run: ParsableCommand {
             }
             options.preserveColor = color
             try options.validate()
+            if BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) {
+                guard styles.count == 1, styleBlend == nil else {
+                    throw StyleError.invalidArgument("a batch takes one style argument (a file, directory or pattern) and no --style-blend")
+                }
+                return try runBatch(options)
+            }
+            guard format == nil else {
+                throw StyleError.invalidArgument("--format is for batch runs (a directory or pattern as input); a single run takes the format from -o's extension")
+            }
             _ = try normalizedBlendWeights(options.styleBlend, styleCount: styles.count)
             _ = try ImageFile.outputFormat(for: output)
             try refuseOverwritingInputs()
+            try AtomicFile.checkWritable(output)  // fail now, not after a minute of optimisation
             let contentImage = try ImageFile.read(content, maxPixels: maxPixels)
             let styleImages = try styles.map { try ImageFile.read($0, maxPixels: maxPixels) }
             let stylizer = try Stylizer(options: options)
@@ -78,9 +89,7 @@ struct Run: ParsableCommand {
                 try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: quality)
             }
             bar.finish()
-            try ImageFile.write(result, to: output, quality: quality,
-                                metadata: [("Software", "stylize \(Stylize.version)")]
-                                    + stylizer.metadata(content: content, styles: styles, result: result).map { ($0.key, $0.value) })
+            try ImageFile.write(result, to: output, quality: quality, metadata: try metadata(stylizer, content: content, styles: styles, result: result))
         } catch {
             fail(error)
         }
@@ -150,6 +159,12 @@ struct Run: ParsableCommand {
             }
             return w
         }
+    }
+
+    /// Text written into PNG and JPEG outputs: what reproduces the result.
+    func metadata(_ stylizer: Stylizer, content: String, styles: [String], result: Tensor) throws -> [(String, String)] {
+        [("Software", "stylize \(Stylize.version)")]
+            + (try stylizer.metadata(content: content, styles: styles, result: result)).map { ($0.key, $0.value) }
     }
 
     /// out.png, step 50 → out.step0050.png (the extension stays last so the format is kept).

@@ -13,6 +13,7 @@ struct Stylize: ParsableCommand {
           stylize photo.jpg painting.png -o out.png                 # transformer mode if weights/stytr2.safetensors exists
           stylize photo.jpg painting.png -o out.png --size 768      # resize the long side to 768 first
           stylize photo.jpg painting.png -o out.npy --mode transformer --weights weights/
+          stylize photos/ 'styles/*.jpg' -o results/                # batch: every pair, results/<content>_stylized_<style>.png
           stylize info                                              # CPU, BLAS library and core type
           stylize bench sgemm                                       # sgemm 2048³ GFLOP/s on this machine
         """,
@@ -23,8 +24,13 @@ struct Stylize: ParsableCommand {
 
 /// Prints `error: message` on one line and exits non-zero: the CLI's only way to fail.
 func fail(_ error: Error) -> Never {
+    FileHandleStderr.write("error: \(oneLine(error))\n")
+    exit(1)
+}
+
+/// The error's message on one line, even when it quotes a path or a name from a file that holds line breaks.
+func oneLine(_ error: Error) -> String {
     let message = (error as? StyleError)?.description ?? "\(error)"
-    // One line, even when the message quotes a path or a name from a file that holds line breaks.
     var line = ""
     for scalar in message.unicodeScalars {
         switch scalar {
@@ -33,8 +39,7 @@ func fail(_ error: Error) -> Never {
         default: line.unicodeScalars.append(scalar)
         }
     }
-    FileHandleStderr.write("error: \(line)\n")
-    exit(1)
+    return line
 }
 
 enum FileHandleStderr {

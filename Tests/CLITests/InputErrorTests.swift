@@ -32,9 +32,11 @@ final class InputErrorTests: CLITestCase {
     }
 
     func testDirectoryWhereAFileIsExpected() throws {
+        // A directory as input means a batch (BatchTests); one without images is named in the error.
         mkdir(path("folder.png"), 0o755)
-        try expectError(run("folder.png"), ["folder.png", "is a directory"])
-        try expectError(run("content.png", "."), [".", "is a directory"])
+        try expectError(run("folder.png"), ["folder.png", "holds no .png, .jpg, .jpeg or .npy files"])
+        // A single run writes a file: a directory at -o is refused.
+        try expectError(["content.png", "style.png", "-o", "folder.png"], ["folder.png", "cannot write: it is a directory"])
     }
 
     func testPathThroughAFile() throws {

@@ -64,6 +64,14 @@ final class OutputErrorTests: CLITestCase {
         XCTAssertEqual(Files.read(path("content.png")), content)
     }
 
+    /// Output errors come before any work (a Gram run with default steps takes a minute): the error is
+    /// the only line on stderr, with no mode line or progress before it.
+    func testOutputErrorsComeBeforeTheWork() throws {
+        for output in ["no/such/dir/out.png", "content.png/out.png", "/proc/out.png", "."] {
+            try expectError(["content.png", "style.png", "-o", output, "--mode", "gram"], [output, "cannot write"])
+        }
+    }
+
     func testOutputIsADirectory() throws {
         mkdir(path("folder.png"), 0o755)
         try expectError(run("folder.png"), ["folder.png", "is a directory"])

@@ -1,0 +1,57 @@
+import StyleCore
+import StyleIO
+import StyleTransfer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Run {
+    /// Exit status of a batch in which some pairs failed (1 stays for errors that stop the run).
+    static let somePairsFailedStatus: Int32 = 2
+
+    /// Stylises every content × style pair into the directory `output`, loading the weights once
+    /// and preparing each style once. A pair that fails is reported on one line and skipped.
+    func runBatch(_ options: StyleOptions) throws {
+        let formats: [String: ImageFile.Format] = ["png": .png, "jpg": .jpeg, "jpeg": .jpeg, "npy": .npy]
+        guard let fileFormat = formats[format ?? "png"] else {
+            throw StyleError.invalidArgument("--format must be png, jpg or npy, not '\(format!)'")
+        }
+        let plan = try BatchPlan(content: content, style: styles[0], directory: output, format: fileFormat)
+        let stylizer = try Stylizer(options: options)
+        try plan.createDirectory()
+        if !quiet { fputs("stylize: \(stylizer.modeDescription); \(plan.count) pairs into \(output)\n", stderr) }
+        var written = 0, done = 0
+        func report(_ content: String, _ style: String, _ error: Error) {
+            fputs("error: \(content) with \(style): \(oneLine(error))\n", stderr)
+        }
+        for style in plan.styles {
+            let prepared: PreparedStyle
+            do {
+                prepared = try stylizer.prepareStyle(ImageFile.read(style, maxPixels: maxPixels))
+            } catch {
+                for content in plan.contents { report(content, style, error) }
+                done += plan.contents.count
+                continue
+            }
+            for content in plan.contents {
+                done += 1
+                let path = plan.outputPath(content: content, style: style)
+                do {
+                    let bar = ProgressBar(enabled: !quiet)
+                    let result = try stylizer.stylize(content: ImageFile.read(content, maxPixels: maxPixels), style: prepared,
+                                                      progress: bar.update) { step, image in
+                        try ImageFile.write(image, to: Self.snapshotPath(path, step: step), quality: quality)
+                    }
+                    bar.finish()
+                    try ImageFile.write(result, to: path, quality: quality, metadata: try metadata(stylizer, content: content, styles: [style], result: result))
+                    written += 1
+                    if !quiet { fputs("[\(done)/\(plan.count)] \(path)\n", stderr) }
+                } catch {
+                    report(content, style, error)
+                }
+            }
+        }
+        if !quiet { fputs("\(written) of \(plan.count) pairs written\n", stderr) }
+        if written < plan.count { Glibc.exit(Self.somePairsFailedStatus) }
+    }
+}
