@@ -119,10 +119,17 @@ final class RunningStylize {
         }
         process.waitUntilExit()
         group.wait()
-        return RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                         stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                         seconds: Date().timeIntervalSince(started))
+        let result = RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                               stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                               seconds: Date().timeIntervalSince(started))
+        // Under tools/sanitize.sh the binary is the ASan/UBSan build: a report fails the test even when the exit status fits.
+        if let marker = sanitizerReportMarkers.first(where: result.stderr.contains) {
+            XCTFail("sanitizer report (\(marker)) from stylize \(process.arguments ?? []): \(result.stderr)")
+        }
+        return result
     }
+
+    private let sanitizerReportMarkers = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"]
 }
 
 /// Runs `stylize arguments…` in `directory` and waits for it.

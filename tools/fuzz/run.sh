@@ -24,6 +24,9 @@
 #
 # Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and libpng/libjpeg
 # headers. CLANG=/path/to/clang and SWIFTC=/path/to/swiftc override the compilers.
+# The system libpng is not instrumented, so libFuzzer sees no coverage inside it and ASan does not
+# check its memory accesses; LIBPNG_SRC=/path/to/libpng-1.6.x (a source tree, e.g. the tag matching
+# the system's version) builds it with the harnesses' sanitizers and links that instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -49,11 +52,26 @@ mkdir -p "$OUT"
 
 CODEC_SOURCES=("$ROOT"/Sources/CImageCodecs/png_codec.c "$ROOT"/Sources/CImageCodecs/jpeg_codec.c "$ROOT"/Sources/CImageCodecs/atomic_cleanup.c)
 C_FLAGS=(-g -O1 -fno-omit-frame-pointer -I "$ROOT/Sources/CImageCodecs/include" -I "$ROOT/Sources/CImageCodecs")
+PNG_LINK=(-lpng16)
+if [[ -n ${LIBPNG_SRC:-} ]]; then
+    echo "building libpng from $LIBPNG_SRC with ASan, UBSan and fuzzer coverage"
+    lib=$OUT/libpng
+    rm -rf "$lib"; mkdir -p "$lib/include"
+    cp "$LIBPNG_SRC"/{png.h,pngconf.h} "$lib/include/"
+    cp "$LIBPNG_SRC/scripts/pnglibconf.h.prebuilt" "$lib/include/pnglibconf.h"
+    for src in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil pngset pngtrans pngwio pngwrite pngwtran pngwutil; do
+        "$CLANG" -c -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+            -DPNG_ARM_NEON_OPT=0 -DPNG_INTEL_SSE_OPT=0 -I "$lib/include" "$LIBPNG_SRC/$src.c" -o "$lib/$src.o"
+    done
+    ar rcs "$lib/libpng.a" "$lib"/*.o
+    C_FLAGS=(-I "$lib/include" "${C_FLAGS[@]}")
+    PNG_LINK=("$lib/libpng.a" -lz)
+fi
 
 build_c() {  # name
     echo "building $1_fuzz (clang: $CLANG)"
     "$CLANG" "${LINKER[@]}" "${C_FLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" -lpng16 -ljpeg -lm -o "$OUT/$1_fuzz"
+        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" -ljpeg -lm -o "$OUT/$1_fuzz"
 }
 
 build_swift() {  # name DEFINE
@@ -73,7 +91,7 @@ build_swift() {  # name DEFINE
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
-        "${objects[@]}" -lpng16 -ljpeg -o "$OUT/${name}_fuzz"
+        "${objects[@]}" "${PNG_LINK[@]}" -ljpeg -o "$OUT/${name}_fuzz"
 }
 
 build() {
