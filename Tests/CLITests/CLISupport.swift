@@ -75,9 +75,11 @@ final class RunningStylize {
     private let lock = NSLock()
     private var errSoFar = Data()
 
-    init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: try CLI.requireBinary())
-        process.arguments = arguments
+    /// `launcher` runs the binary through another program (e.g. setpriv to drop root's privileges).
+    init(_ arguments: [String], directory: String, environment: [String: String] = [:], launcher: [String] = []) throws {
+        let binary = try CLI.requireBinary()
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        process.arguments = launcher.isEmpty ? arguments : launcher.dropFirst() + [binary] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["STYLIZE_WEIGHTS"] = nil  // the user's weights must never leak into a test
@@ -133,8 +135,9 @@ final class RunningStylize {
 }
 
 /// Runs `stylize arguments…` in `directory` and waits for it.
-func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], timeout: Double = 300) throws -> RunResult {
-    try RunningStylize(arguments, directory: directory, environment: environment).wait(timeout: timeout)
+func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], launcher: [String] = [],
+             timeout: Double = 300) throws -> RunResult {
+    try RunningStylize(arguments, directory: directory, environment: environment, launcher: launcher).wait(timeout: timeout)
 }
 
 // MARK: - Files and directories
@@ -438,10 +441,10 @@ class CLITestCase: XCTestCase {
     /// Runs stylize with `arguments` and asserts a one-line error containing `fragments`, with the
     /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
     @discardableResult
-    func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1,
+    func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1, launcher: [String] = [],
                      file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let before = Files.snapshot(directory)
-        let result = try stylize(arguments, in: directory)
+        let result = try stylize(arguments, in: directory, launcher: launcher)
         assertOneLineError(result, fragments, status: status, file: file, line: line)
         let after = Files.snapshot(directory)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)

@@ -24,9 +24,10 @@
 #
 # Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and libpng/libjpeg
 # headers. CLANG=/path/to/clang and SWIFTC=/path/to/swiftc override the compilers.
-# The system libpng is not instrumented, so libFuzzer sees no coverage inside it and ASan does not
-# check its memory accesses; LIBPNG_SRC=/path/to/libpng-1.6.x (a source tree, e.g. the tag matching
-# the system's version) builds it with the harnesses' sanitizers and links that instead.
+# The system libpng and libjpeg are not instrumented, so libFuzzer sees no coverage inside them and
+# ASan does not check their memory accesses. LIBPNG_SRC=/path/to/libpng-1.6.x and
+# LIBJPEG_SRC=/path/to/libjpeg-turbo (source trees, e.g. the tags matching the system's versions;
+# libjpeg-turbo needs cmake) build them with the harnesses' sanitizers and link those instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -67,11 +68,22 @@ if [[ -n ${LIBPNG_SRC:-} ]]; then
     C_FLAGS=(-I "$lib/include" "${C_FLAGS[@]}")
     PNG_LINK=("$lib/libpng.a" -lz)
 fi
+JPEG_LINK=(-ljpeg)
+if [[ -n ${LIBJPEG_SRC:-} ]]; then
+    echo "building libjpeg from $LIBJPEG_SRC with ASan, UBSan and fuzzer coverage"
+    lib=$OUT/libjpeg
+    rm -rf "$lib"
+    cmake -S "$LIBJPEG_SRC" -B "$lib" -DCMAKE_C_COMPILER="$CLANG" -DCMAKE_BUILD_TYPE=None -DENABLE_SHARED=0 -DWITH_SIMD=0 \
+        -DWITH_TURBOJPEG=0 -DCMAKE_C_FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" >/dev/null
+    make -C "$lib" -j2 jpeg-static >/dev/null
+    C_FLAGS=(-I "$lib" -I "$LIBJPEG_SRC" "${C_FLAGS[@]}")
+    JPEG_LINK=("$lib/libjpeg.a")
+fi
 
 build_c() {  # name
     echo "building $1_fuzz (clang: $CLANG)"
     "$CLANG" "${LINKER[@]}" "${C_FLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" -ljpeg -lm -o "$OUT/$1_fuzz"
+        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -lm -o "$OUT/$1_fuzz"
 }
 
 build_swift() {  # name DEFINE
@@ -91,7 +103,7 @@ build_swift() {  # name DEFINE
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
-        "${objects[@]}" "${PNG_LINK[@]}" -ljpeg -o "$OUT/${name}_fuzz"
+        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -o "$OUT/${name}_fuzz"
 }
 
 build() {
