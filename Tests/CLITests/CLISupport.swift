@@ -83,6 +83,8 @@ final class RunningStylize {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["STYLIZE_WEIGHTS"] = nil  // the user's weights must never leak into a test
+        // tools/sanitize.sh checks each stylize run for leaks but not the test process, where XCTest leaks its test cases.
+        if let options = env["STYLIZE_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardInput = FileHandle.nullDevice
