@@ -21,7 +21,7 @@
 #
 # A single allocation over 512 MB (MALLOC_LIMIT_MB) counts as an out-of-memory finding: every
 # harness caps images at 1 Mpx, so only a size taken on trust from a header can ask for that much.
-# An input running longer than 30 s (TIMEOUT) counts as a hang: a 1 Mpx decode and re-encode takes
+# An input running longer than 30 s (FUZZ_TIMEOUT) counts as a hang: a 1 Mpx decode and re-encode takes
 # well under a second of CPU, but a loaded 2-core machine stretches 10 s limits into false hangs.
 #
 # Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and libpng/libjpeg
@@ -133,7 +133,7 @@ for name in "${SELECTED[@]}"; do
     start=$(date +%s)
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        "${cmd[@]}" -max_total_time="$SECONDS_EACH" -timeout=${TIMEOUT:-30} -rss_limit_mb=2560 -malloc_limit_mb=${MALLOC_LIMIT_MB:-512} -print_final_stats=1 \
+        "${cmd[@]}" -max_total_time="$SECONDS_EACH" -timeout=${FUZZ_TIMEOUT:-30} -rss_limit_mb=2560 -malloc_limit_mb=${MALLOC_LIMIT_MB:-512} -print_final_stats=1 \
         "${dict[@]}" -artifact_prefix="$work/artifacts/" "$work/corpus" "$FUZZ/corpus/$name" > "$work/log" 2>&1 || true
     elapsed=$(( $(date +%s) - start ))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | tail -1 | grep -o '[0-9]*$' || true)
