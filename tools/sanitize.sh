@@ -18,7 +18,7 @@
 #   hanging off them (~650 KB in ~1800 blocks) would bury anything real.
 # - Not instrumented: the system libpng, libjpeg and the dlopen'ed OpenBLAS (their own memory
 #   accesses are unchecked; the fuzzers in tools/fuzz cover the codecs' use of them).
-# Takes about 20 minutes on 2 cores (build ~12, tests ~8).
+# Takes about 10 minutes on 2 cores (build ~6, tests ~3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/setup-deps.sh
