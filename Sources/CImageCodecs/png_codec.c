@@ -255,6 +255,9 @@ static int png_encode_run(png_ctx *ctx, png_structp png, png_infop info, const f
             } else {
                 t->compression = PNG_ITXT_COMPRESSION_NONE;  // iTXt carries UTF-8
                 t->itxt_length = strlen(values[i]);
+                // Empty, not NULL: libpng memcpy()s both even when NULL (undefined behaviour, UBSan in the fuzzer).
+                t->lang = (png_charp) "";
+                t->lang_key = (png_charp) "";
             }
         }
         png_set_text(png, info, ctx->text, ntext);

@@ -75,12 +75,16 @@ final class RunningStylize {
     private let lock = NSLock()
     private var errSoFar = Data()
 
-    init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: try CLI.requireBinary())
-        process.arguments = arguments
+    /// `launcher` runs the binary through another program (e.g. setpriv to drop root's privileges).
+    init(_ arguments: [String], directory: String, environment: [String: String] = [:], launcher: [String] = []) throws {
+        let binary = try CLI.requireBinary()
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        process.arguments = launcher.isEmpty ? arguments : launcher.dropFirst() + [binary] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["STYLIZE_WEIGHTS"] = nil  // the user's weights must never leak into a test
+        // tools/sanitize.sh checks each stylize run for leaks but not the test process, where XCTest leaks its test cases.
+        if let options = env["STYLIZE_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardInput = FileHandle.nullDevice
@@ -119,15 +123,23 @@ final class RunningStylize {
         }
         process.waitUntilExit()
         group.wait()
-        return RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                         stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                         seconds: Date().timeIntervalSince(started))
+        let result = RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                               stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                               seconds: Date().timeIntervalSince(started))
+        // Under tools/sanitize.sh the binary is the ASan/UBSan build: a report fails the test even when the exit status fits.
+        if let marker = sanitizerReportMarkers.first(where: result.stderr.contains) {
+            XCTFail("sanitizer report (\(marker)) from stylize \(process.arguments ?? []): \(result.stderr)")
+        }
+        return result
     }
+
+    private let sanitizerReportMarkers = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"]
 }
 
 /// Runs `stylize arguments…` in `directory` and waits for it.
-func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], timeout: Double = 300) throws -> RunResult {
-    try RunningStylize(arguments, directory: directory, environment: environment).wait(timeout: timeout)
+func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], launcher: [String] = [],
+             timeout: Double = 300) throws -> RunResult {
+    try RunningStylize(arguments, directory: directory, environment: environment, launcher: launcher).wait(timeout: timeout)
 }
 
 // MARK: - Files and directories
@@ -431,10 +443,10 @@ class CLITestCase: XCTestCase {
     /// Runs stylize with `arguments` and asserts a one-line error containing `fragments`, with the
     /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
     @discardableResult
-    func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1,
+    func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1, launcher: [String] = [],
                      file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let before = Files.snapshot(directory)
-        let result = try stylize(arguments, in: directory)
+        let result = try stylize(arguments, in: directory, launcher: launcher)
         assertOneLineError(result, fragments, status: status, file: file, line: line)
         let after = Files.snapshot(directory)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)

@@ -84,6 +84,27 @@ final class SignalTests: CLITestCase {
 
     func testSIGINTDuringComputation() throws { try interruptDuringComputation(SIGINT) }
 
+    /// Gram mode, the long run, with --save-every 1: SIGTERM the moment the third snapshot's temporary
+    /// file is created. The final output keeps its old bytes; the two snapshots before are complete.
+    func testSIGTERMDuringGramRunWhileSavingASnapshot() throws {
+        let watch = DirectoryWatch(directory, mask: UInt32(IN_CREATE))
+        let process = try RunningStylize(["content.png", "style.png", "-o", "out.png", "--mode", "gram", "--steps", "2000",
+                                          "--size", "32", "--save-every", "1", "-q"], directory: directory)
+        let seen = watch.wait(timeout: 120, stop: { !process.process.isRunning }) { $0.hasPrefix(".out.step0003.png.tmp-") }
+        XCTAssertNotNil(seen, "the third snapshot's temporary file was created")
+        kill(process.pid, SIGTERM)
+        let result = process.wait(timeout: 60)
+        XCTAssertFalse(result.signaled, "\(result)")
+        XCTAssertEqual(result.status, 128 + SIGTERM, "\(result)")
+        XCTAssertEqual(Files.temporaries(in: directory), [], "no temporary file left")
+        XCTAssertEqual(Files.read(path("out.png")), previousOutput, "the previous output is untouched")
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("out.step") }.sorted()
+        XCTAssertEqual(snapshots.prefix(2), ["out.step0001.png", "out.step0002.png"])
+        for name in snapshots {
+            XCTAssertEqual(try ImageFile.read(path(name)).shape, [3, 26, 32], "\(name) is complete")
+        }
+    }
+
     /// The signal arrives while the output is being written: right after the first write(2) to the
     /// temporary file (inotify IN_MODIFY), i.e. before its fsync, chmod, close and rename.
     func testSIGTERMWhileWritingOutput() throws {

@@ -21,9 +21,15 @@
 #
 # A single allocation over 512 MB (MALLOC_LIMIT_MB) counts as an out-of-memory finding: every
 # harness caps images at 1 Mpx, so only a size taken on trust from a header can ask for that much.
+# An input running longer than 30 s (FUZZ_TIMEOUT) counts as a hang: a 1 Mpx decode and re-encode takes
+# well under a second of CPU, but a loaded 2-core machine stretches 10 s limits into false hangs.
 #
 # Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and libpng/libjpeg
 # headers. CLANG=/path/to/clang and SWIFTC=/path/to/swiftc override the compilers.
+# The system libpng and libjpeg are not instrumented, so libFuzzer sees no coverage inside them and
+# ASan does not check their memory accesses. LIBPNG_SRC=/path/to/libpng-1.6.x and
+# LIBJPEG_SRC=/path/to/libjpeg-turbo (source trees, e.g. the tags matching the system's versions;
+# libjpeg-turbo needs cmake) build them with the harnesses' sanitizers and link those instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -49,11 +55,37 @@ mkdir -p "$OUT"
 
 CODEC_SOURCES=("$ROOT"/Sources/CImageCodecs/png_codec.c "$ROOT"/Sources/CImageCodecs/jpeg_codec.c "$ROOT"/Sources/CImageCodecs/atomic_cleanup.c)
 C_FLAGS=(-g -O1 -fno-omit-frame-pointer -I "$ROOT/Sources/CImageCodecs/include" -I "$ROOT/Sources/CImageCodecs")
+PNG_LINK=(-lpng16)
+if [[ -n ${LIBPNG_SRC:-} ]]; then
+    echo "building libpng from $LIBPNG_SRC with ASan, UBSan and fuzzer coverage"
+    lib=$OUT/libpng
+    rm -rf "$lib"; mkdir -p "$lib/include"
+    cp "$LIBPNG_SRC"/{png.h,pngconf.h} "$lib/include/"
+    cp "$LIBPNG_SRC/scripts/pnglibconf.h.prebuilt" "$lib/include/pnglibconf.h"
+    for src in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil pngset pngtrans pngwio pngwrite pngwtran pngwutil; do
+        "$CLANG" -c -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+            -DPNG_ARM_NEON_OPT=0 -DPNG_INTEL_SSE_OPT=0 -I "$lib/include" "$LIBPNG_SRC/$src.c" -o "$lib/$src.o"
+    done
+    ar rcs "$lib/libpng.a" "$lib"/*.o
+    C_FLAGS=(-I "$lib/include" "${C_FLAGS[@]}")
+    PNG_LINK=("$lib/libpng.a" -lz)
+fi
+JPEG_LINK=(-ljpeg)
+if [[ -n ${LIBJPEG_SRC:-} ]]; then
+    echo "building libjpeg from $LIBJPEG_SRC with ASan, UBSan and fuzzer coverage"
+    lib=$OUT/libjpeg
+    rm -rf "$lib"
+    cmake -S "$LIBJPEG_SRC" -B "$lib" -DCMAKE_C_COMPILER="$CLANG" -DCMAKE_BUILD_TYPE=None -DENABLE_SHARED=0 -DWITH_SIMD=0 \
+        -DWITH_TURBOJPEG=0 -DCMAKE_C_FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" >/dev/null
+    make -C "$lib" -j2 jpeg-static >/dev/null
+    C_FLAGS=(-I "$lib" -I "$LIBJPEG_SRC" "${C_FLAGS[@]}")
+    JPEG_LINK=("$lib/libjpeg.a")
+fi
 
 build_c() {  # name
     echo "building $1_fuzz (clang: $CLANG)"
     "$CLANG" "${LINKER[@]}" "${C_FLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" -lpng16 -ljpeg -lm -o "$OUT/$1_fuzz"
+        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -lm -o "$OUT/$1_fuzz"
 }
 
 build_swift() {  # name DEFINE
@@ -73,7 +105,7 @@ build_swift() {  # name DEFINE
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
-        "${objects[@]}" -lpng16 -ljpeg -o "$OUT/${name}_fuzz"
+        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -o "$OUT/${name}_fuzz"
 }
 
 build() {
@@ -101,7 +133,7 @@ for name in "${SELECTED[@]}"; do
     start=$(date +%s)
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        "${cmd[@]}" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=${MALLOC_LIMIT_MB:-512} -print_final_stats=1 \
+        "${cmd[@]}" -max_total_time="$SECONDS_EACH" -timeout=${FUZZ_TIMEOUT:-30} -rss_limit_mb=2560 -malloc_limit_mb=${MALLOC_LIMIT_MB:-512} -print_final_stats=1 \
         "${dict[@]}" -artifact_prefix="$work/artifacts/" "$work/corpus" "$FUZZ/corpus/$name" > "$work/log" 2>&1 || true
     elapsed=$(( $(date +%s) - start ))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | tail -1 | grep -o '[0-9]*$' || true)
