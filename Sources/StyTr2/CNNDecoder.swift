@@ -7,6 +7,8 @@ struct CNNDecoder {
         var weight: Tensor   // (OC,IC,3,3)
         var bias: Tensor     // (OC)
         var upsampleBefore: Bool
+        /// The weight in the Winograd domain, where `winogradApplies` (all but the RGB output conv).
+        var winograd: Winograd3x3Weights?
     }
     var convs: [Conv]
 
@@ -19,9 +21,10 @@ struct CNNDecoder {
             guard shape.count == 4, shape[1] == inC, shape[2] == 3, shape[3] == 3 else {
                 throw StyleError.weights(path: path, reason: "tensor '\(name)' has shape \(shape), expected [_, \(inC), 3, 3]")
             }
-            convs.append(Conv(weight: try w.tensor(name, shape: shape),
-                              bias: try w.tensor("cnn_decoder.\(index).bias", shape: [shape[0]]),
-                              upsampleBefore: c.cnnUpsampleBefore.contains(index)))
+            let weight = try w.tensor(name, shape: shape)
+            convs.append(Conv(weight: weight, bias: try w.tensor("cnn_decoder.\(index).bias", shape: [shape[0]]),
+                              upsampleBefore: c.cnnUpsampleBefore.contains(index),
+                              winograd: winogradApplies(weight: shape, stride: 1, padding: .reflect(1)) ? Winograd3x3Weights(weight) : nil))
             inC = shape[0]
         }
         guard inC == 3 else { throw StyleError.weights(path: path, reason: "the CNN decoder ends with \(inC) channels, expected 3 (RGB)") }
@@ -32,8 +35,9 @@ struct CNNDecoder {
         var y = x
         for (i, conv) in convs.enumerated() {
             if conv.upsampleBefore { y = upsampleNearest2x(y) }
-            y = conv2d(y, weight: conv.weight, bias: conv.bias, padding: .reflect(1),
-                       activation: i == convs.count - 1 ? .none : .relu)
+            let activation: Activation = i == convs.count - 1 ? .none : .relu
+            y = conv.winograd.map { conv3x3Winograd(y, weights: $0, bias: conv.bias, padding: .reflect(1), activation: activation) }
+                ?? conv2d(y, weight: conv.weight, bias: conv.bias, padding: .reflect(1), activation: activation)
         }
         return y
     }
