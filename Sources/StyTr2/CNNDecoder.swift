@@ -7,7 +7,7 @@ struct CNNDecoder {
         var weight: Tensor   // (OC,IC,3,3)
         var bias: Tensor     // (OC)
         var upsampleBefore: Bool
-        /// The weight in the Winograd domain, where `winogradApplies` (all but the RGB output conv).
+        /// The weight in the Winograd domain, where `winogradApplies` (every conv of the official decoder).
         var winograd: Winograd3x3Weights?
     }
     var convs: [Conv]

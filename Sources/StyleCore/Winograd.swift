@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Winograd F(4×4, 3×3) (Lavin & Gray 2016) for 3×3 stride-1 convolutions: each 4×4 output tile is
 // Aᵀ·[(G·w·Gᵀ) ⊙ (Bᵀ·d·B)]·A over its 6×6 input tile d, so the channel sums become 36 GEMMs (one per
@@ -19,12 +22,17 @@ public final class Winograd3x3Weights: @unchecked Sendable {
         precondition(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3, "Winograd needs a 3×3 weight, got \(weight.shape)")
         outChannels = weight.shape[0]; channels = weight.shape[1]
         let pairs = outChannels * channels
-        u = .allocate(capacity: 36 * pairs)
+        // Own pages, not malloc's heap: long-lived blocks there strand the freed activations around them
+        // (the StyTr² forward at 512² then peaked at 1.1 GB instead of ~0.55 GB).
+        let raw = mmap(nil, 36 * pairs * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        precondition(raw != MAP_FAILED, "out of memory for Winograd weights (\(36 * pairs * 4) bytes)")
+        u = raw!.bindMemory(to: Float.self, capacity: 36 * pairs)
         let w = weight.data, u = u
         parallelChunks(pairs, minChunk: 256) { range in
+            let gw = UnsafeMutablePointer<Float>.allocate(capacity: 18)  // G·g, (6,3)
+            defer { gw.deallocate() }
             for pair in range {
                 let g = w + pair * 9
-                var gw = [Float](repeating: 0, count: 18)  // G·g, (6,3)
                 for col in 0..<3 { winogradKernelTransform(g[col], g[3 + col], g[6 + col]) { gw[$0 * 3 + col] = $1 } }
                 for row in 0..<6 {
                     winogradKernelTransform(gw[row * 3], gw[row * 3 + 1], gw[row * 3 + 2]) { u[(row * 6 + $0) * pairs + pair] = $1 }
@@ -33,7 +41,7 @@ public final class Winograd3x3Weights: @unchecked Sendable {
         }
     }
 
-    deinit { u.deallocate() }
+    deinit { munmap(u, 36 * outChannels * channels * 4) }
 }
 
 /// G·(g0,g1,g2) for F(4,3) with points 0, ±1, ±2, ∞: hands the 6 results to `store(index, value)`.
@@ -47,11 +55,10 @@ private func winogradKernelTransform(_ g0: Float, _ g1: Float, _ g2: Float, _ st
     store(5, g2)
 }
 
-/// Whether `conv3x3Winograd` applies and pays off: 3×3, stride 1, padding ≤ 1, and ≥ 16 input and
-/// output channels (fewer leave the GEMMs too thin to beat the transforms; measured on RGB first layers).
+/// Whether `conv3x3Winograd` applies and pays off: 3×3, stride 1, padding ≤ 1, ≥ 16 input channels
+/// (on RGB input the transforms cost more than the GEMMs save; measured on VGG's conv1_1).
 public func winogradApplies(weight: [Int], stride: Int, padding: Padding) -> Bool {
-    weight.count == 4 && weight[2] == 3 && weight[3] == 3 && stride == 1 && padding.size <= 1
-        && weight[0] >= 16 && weight[1] >= 16
+    weight.count == 4 && weight[2] == 3 && weight[3] == 3 && stride == 1 && padding.size <= 1 && weight[1] >= 16
 }
 
 /// Tile grid of one Winograd convolution and the bands of tile rows it is processed in.
@@ -72,6 +79,12 @@ struct WinogradTiling {
     /// Source index on an axis of length n of padded coordinate q, or -1 for a zero (pad or beyond the padded image).
     @inline(__always) func source(_ q: Int, _ n: Int) -> Int {
         q < n + 2 * g.padding.size ? g.source(q - g.padding.size, n) : -1
+    }
+
+    /// Tiles t < count whose `width` columns from padded column 4t all lie inside the image (no pad to map).
+    func interiorTiles(width: Int, count: Int) -> Range<Int> {
+        let p = g.padding.size, lo = min(count, (p + 3) / 4), last = g.width + p - width
+        return lo..<max(lo, min(count, last < 0 ? 0 : last / 4 + 1))
     }
 
     /// Runs body(first tile row, tile rows, tiles) for each band, in order.
@@ -167,13 +180,14 @@ func winogradInputTransform(_ x: UnsafePointer<Float>, _ tiling: WinogradTiling,
             for r in 0..<6 {
                 let sy = tiling.source(4 * ty + r, h), dst = phases + r * rowLen
                 if sy < 0 { dst.update(repeating: 0, count: rowLen); continue }
-                let line = plane + sy * w
-                for phase in 0..<4 {
-                    let p = dst + phase * lanes
-                    for t in 0..<lanes {
-                        let sx = tiling.source(4 * t + phase, w)
-                        p[t] = sx < 0 ? 0 : line[sx]
-                    }
+                let line = plane + sy * w, interior = tiling.interiorTiles(width: 4, count: lanes)
+                for t in 0..<lanes where !interior.contains(t) {
+                    for phase in 0..<4 { let sx = tiling.source(4 * t + phase, w); dst[phase * lanes + t] = sx < 0 ? 0 : line[sx] }
+                }
+                let p0 = dst, p1 = dst + lanes, p2 = dst + 2 * lanes, p3 = dst + 3 * lanes
+                for t in interior {
+                    let src = line + 4 * t - tiling.g.padding.size
+                    p0[t] = src[0]; p1[t] = src[1]; p2[t] = src[2]; p3[t] = src[3]
                 }
             }
             winogradBt(Rows6(phases, stride: rowLen), Rows6(bt, stride: rowLen), count: rowLen)
@@ -269,12 +283,14 @@ func winogradInputTransformBackward(_ vBar: UnsafePointer<Float>, _ tiling: Wino
             for r in 0..<6 {
                 let sy = tiling.source(4 * ty + r, h)
                 if sy < 0 { continue }
-                let src = rowsB + r * rowLen, line = plane + sy * w
-                for col in 0..<6 {
-                    for t in 0..<tx {
-                        let sx = tiling.source(4 * t + col, w)
-                        if sx >= 0 { line[sx] += src[col * tx + t] }
-                    }
+                let src = rowsB + r * rowLen, line = plane + sy * w, interior = tiling.interiorTiles(width: 6, count: tx)
+                for t in 0..<tx where !interior.contains(t) {
+                    for col in 0..<6 { let sx = tiling.source(4 * t + col, w); if sx >= 0 { line[sx] += src[col * tx + t] } }
+                }
+                let s0 = src, s1 = src + tx, s2 = src + 2 * tx, s3 = src + 3 * tx, s4 = src + 4 * tx, s5 = src + 5 * tx
+                for t in interior {
+                    let dst = line + 4 * t - tiling.g.padding.size
+                    dst[0] += s0[t]; dst[1] += s1[t]; dst[2] += s2[t]; dst[3] += s3[t]; dst[4] += s4[t]; dst[5] += s5[t]
                 }
             }
         }

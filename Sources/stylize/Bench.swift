@@ -44,8 +44,8 @@ struct StyTr2Forward: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
-            let c = StyTr2Configuration.official
-            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: [256, 256, 256, 256, 128, 128, 64, 64, 3])))
+            let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
+            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
             var best = Double.infinity
@@ -54,9 +54,32 @@ struct StyTr2Forward: ParsableCommand {
                 _ = try model.stylize(content: content, style: style)
                 best = min(best, monotonicSeconds() - t0)
             }
-            print(String(format: "stytr2 forward %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         size, best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            let flops = Self.directFLOPs(c, side: size, cnnChannels: cnnChannels)
+            print(String(format: "stytr2 forward %d²: %.2f s, %.0f GFLOP/s effective (%.0f GFLOP direct), peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         size, best, flops / best / 1e9, flops / 1e9, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
         } catch { fail(error) }
+    }
+}
+
+extension StyTr2Forward {
+    /// FLOPs of the direct computation (2 per multiply-add; convolutions as direct sums, attention dense) of a
+    /// forward pass on side×side content and style: the yardstick of effective GFLOP/s.
+    static func directFLOPs(_ c: StyTr2Configuration, side: Int, cnnChannels: [Int]) -> Double {
+        let grid = Double((side + c.patchSize - 1) / c.patchSize), n = grid * grid, d = Double(c.dModel), f = Double(c.ffn)
+        let embedding = 2 * 2 * n * d * 3 * Double(c.patchSize * c.patchSize)
+        let cape = 2 * d * d * Double(c.capePool * c.capePool)
+        // Projections of queries, keys, values and output, then scores and weighted values over n keys.
+        let attention = 2 * n * d * 4 * d + 2 * 2 * n * n * d
+        let feedForward = 2 * 2 * n * d * f
+        let transformer = Double(c.encoderCLayers + c.encoderSLayers) * (attention + feedForward)
+            + Double(c.decoderLayers) * (2 * attention + feedForward)
+        var cnn = 0.0, channels = d, pixels = n
+        for (index, out) in zip(c.cnnConvs, cnnChannels) {
+            if c.cnnUpsampleBefore.contains(index) { pixels *= 4 }
+            cnn += 2 * Double(out) * channels * 9 * pixels
+            channels = Double(out)
+        }
+        return embedding + cape + transformer + cnn
     }
 }
 

@@ -72,9 +72,9 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxError(dx, Reference(dxDirect)), 2e-5 * Double(dxDirect.maxAbs), "backward")
     }
 
-    func testAppliesOnlyToWideStrideOne3x3() {
+    func testAppliesToStrideOne3x3OnWideInputs() {
         XCTAssertTrue(winogradApplies(weight: [64, 64, 3, 3], stride: 1, padding: .reflect(1)))
-        XCTAssertTrue(winogradApplies(weight: [16, 16, 3, 3], stride: 1, padding: .zero(0)))
+        XCTAssertTrue(winogradApplies(weight: [3, 16, 3, 3], stride: 1, padding: .zero(0)), "RGB output")
         XCTAssertFalse(winogradApplies(weight: [64, 3, 3, 3], stride: 1, padding: .zero(1)), "RGB input")
         XCTAssertFalse(winogradApplies(weight: [64, 64, 3, 3], stride: 2, padding: .zero(1)))
         XCTAssertFalse(winogradApplies(weight: [64, 64, 5, 5], stride: 1, padding: .zero(2)))
