@@ -87,6 +87,11 @@ struct WinogradTiling {
         return lo..<max(lo, min(count, last < 0 ? 0 : last / 4 + 1))
     }
 
+    /// Tiles t < count outside `interior` (a few at each end), without visiting the interior.
+    func borderTiles(_ interior: Range<Int>, count: Int) -> [Int] {
+        Array(0..<interior.lowerBound) + Array(interior.upperBound..<count)
+    }
+
     /// Runs body(first tile row, tile rows, tiles) for each band, in order.
     func forEachBand(_ body: (Int, Int, Int) -> Void) {
         var ty0 = 0
@@ -174,14 +179,15 @@ func winogradInputTransform(_ x: UnsafePointer<Float>, _ tiling: WinogradTiling,
     let phases = UnsafeMutablePointer<Float>.allocate(capacity: 12 * rowLen)  // 6 input rows, then Bᵀ·rows
     defer { phases.deallocate() }
     let bt = phases + 6 * rowLen
+    let interior = tiling.interiorTiles(width: 4, count: lanes), border = tiling.borderTiles(interior, count: lanes)
     for ch in channels {
         let plane = x + ch * h * w
         for ty in tileRows {
             for r in 0..<6 {
                 let sy = tiling.source(4 * ty + r, h), dst = phases + r * rowLen
                 if sy < 0 { dst.update(repeating: 0, count: rowLen); continue }
-                let line = plane + sy * w, interior = tiling.interiorTiles(width: 4, count: lanes)
-                for t in 0..<lanes where !interior.contains(t) {
+                let line = plane + sy * w
+                for t in border {
                     for phase in 0..<4 { let sx = tiling.source(4 * t + phase, w); dst[phase * lanes + t] = sx < 0 ? 0 : line[sx] }
                 }
                 let p0 = dst, p1 = dst + lanes, p2 = dst + 2 * lanes, p3 = dst + 3 * lanes
@@ -222,12 +228,13 @@ func winogradOutputTransform(_ m: UnsafePointer<Float>, _ tiling: WinogradTiling
             winogradAt(Rows6(buffer, stride: rowLen), Rows6(rowsA, stride: rowLen), count: rowLen)
             for a in 0..<min(4, oh - 4 * ty) {
                 let src = rowsA + a * rowLen, line = y + (k * oh + 4 * ty + a) * ow
-                for t in 0..<tx {
-                    for col in 0..<min(4, ow - 4 * t) {
-                        let value = src[col * tx + t] + shift
-                        line[4 * t + col] = relu ? max(value, 0) : value
-                    }
+                let s0 = src, s1 = src + tx, s2 = src + 2 * tx, s3 = src + 3 * tx, whole = ow / 4
+                for t in 0..<whole {
+                    let dst = line + 4 * t
+                    dst[0] = s0[t]; dst[1] = s1[t]; dst[2] = s2[t]; dst[3] = s3[t]
                 }
+                for col in 0..<(ow - 4 * whole) { line[4 * whole + col] = src[col * tx + whole] }
+                if relu { for x in 0..<ow { line[x] = max(line[x] + shift, 0) } } else { for x in 0..<ow { line[x] += shift } }
             }
         }
     }
@@ -246,10 +253,13 @@ func winogradOutputTransformBackward(_ dy: UnsafePointer<Float>, _ tiling: Winog
             for a in 0..<4 {
                 let dst = buffer + a * rowLen, oy = 4 * ty + a
                 if oy >= oh { dst.update(repeating: 0, count: rowLen); continue }
-                let line = dy + (k * oh + oy) * ow
-                for col in 0..<4 {
-                    for t in 0..<tx { let ox = 4 * t + col; dst[col * tx + t] = ox < ow ? line[ox] : 0 }
+                let line = dy + (k * oh + oy) * ow, whole = ow / 4
+                let d0 = dst, d1 = dst + tx, d2 = dst + 2 * tx, d3 = dst + 3 * tx
+                for t in 0..<whole {
+                    let src = line + 4 * t
+                    d0[t] = src[0]; d1[t] = src[1]; d2[t] = src[2]; d3[t] = src[3]
                 }
+                for col in 0..<4 where whole < tx { let ox = 4 * whole + col; dst[col * tx + whole] = ox < ow ? line[ox] : 0 }
             }
             winogradA(Rows6(buffer, stride: rowLen), Rows6(rowsA, stride: rowLen), count: rowLen)
             let base = (ty - tileRows.lowerBound) * tx
@@ -271,6 +281,7 @@ func winogradInputTransformBackward(_ vBar: UnsafePointer<Float>, _ tiling: Wino
     defer { buffer.deallocate() }
     let rowsB = buffer + 6 * rowLen
     let vp = UnsafeMutablePointer(mutating: vBar)
+    let interior = tiling.interiorTiles(width: 6, count: tx), border = tiling.borderTiles(interior, count: tx)
     for ch in channels {
         let plane = dx + ch * h * w
         for ty in tileRows {
@@ -283,8 +294,8 @@ func winogradInputTransformBackward(_ vBar: UnsafePointer<Float>, _ tiling: Wino
             for r in 0..<6 {
                 let sy = tiling.source(4 * ty + r, h)
                 if sy < 0 { continue }
-                let src = rowsB + r * rowLen, line = plane + sy * w, interior = tiling.interiorTiles(width: 6, count: tx)
-                for t in 0..<tx where !interior.contains(t) {
+                let src = rowsB + r * rowLen, line = plane + sy * w
+                for t in border {
                     for col in 0..<6 { let sx = tiling.source(4 * t + col, w); if sx >= 0 { line[sx] += src[col * tx + t] } }
                 }
                 let s0 = src, s1 = src + tx, s2 = src + 2 * tx, s3 = src + 3 * tx, s4 = src + 4 * tx, s5 = src + 5 * tx
