@@ -1,6 +1,8 @@
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // Winograd F(4×4, 3×3) (Lavin & Gray 2016) for 3×3 stride-1 convolutions: each 4×4 output tile is
@@ -14,6 +16,7 @@ import Glibc
 /// Weights of a 3×3 convolution in the Winograd domain, U[ξ] = (G·w·Gᵀ)[ξ] as (36, OC, C):
 /// computed once per layer (weights are frozen), 4× the memory of the weights.
 public final class Winograd3x3Weights: @unchecked Sendable {
+    /// OC and C of the (OC,C,3,3) weight.
     public let outChannels: Int, channels: Int
     let u: UnsafeMutablePointer<Float>
 
@@ -104,7 +107,7 @@ struct WinogradTiling {
 }
 
 /// Output (OC,OH,OW) = conv3x3(input (C,H,W), weight) + bias (OC), then activation; stride 1, padding ≤ 1.
-/// Same result as `conv2d` up to float rounding (the transforms add a few ulps of the output scale).
+/// Same result as `conv2d` up to rounding, which is ~10× larger here (~1e-6…1e-5 of the output scale).
 public func conv3x3Winograd(_ input: Tensor, weights: Winograd3x3Weights, bias: Tensor?, padding: Padding,
                             activation: Activation = .none) -> Tensor {
     let c = weights.channels, k = weights.outChannels
