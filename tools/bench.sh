@@ -16,13 +16,15 @@ swift build -c release --product stylize >/dev/null
 bin=.build/release/stylize
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 
-# run CMD… → "seconds peakMB" (seconds as the command reports them, RSS of the whole process)
+# run CMD… → "seconds peakMB GFLOP/s" (seconds and effective GFLOP/s as the command reports them, "-" if it
+# reports none; RSS of the whole process)
 measure() {
   local log; log=$(mktemp)
-  /usr/bin/time -f "RSS %M" "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; echo "failed -"; return; }
+  /usr/bin/time -f "RSS %M" "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; echo "failed - -"; return; }
   local rss; rss=$(awk '/^RSS/ {printf "%.0f", $2/1024}' "$log")
   local sec; sec=$(grep -oE '"seconds": [0-9.]+|: [0-9.]+ s' "$log" | head -1 | grep -oE '[0-9.]+' | head -1)
-  rm -f "$log"; echo "$sec $rss"
+  local gflops; gflops=$(grep -oE '[0-9.]+ GFLOP/s effective' "$log" | grep -oE '^[0-9.]+' || echo -)
+  rm -f "$log"; echo "$sec $rss $gflops"
 }
 
 rows=("stytr2 256" "stytr2 512" "gram 256" "gram 512")
@@ -32,18 +34,20 @@ out=out/bench.md; mkdir -p out
 {
   echo "CPU: $cpu, $(nproc) cores; $($bin info | grep 'BLAS core' | sed 's/  */ /g'); sgemm 2048³: $sgemm GFLOP/s"
   echo
-  echo "| work | stylize | its peak RSS | PyTorch | its peak RSS | speed-up |"
-  echo "|---|---|---|---|---|---|"
+  echo "| work | stylize | effective GFLOP/s (% of sgemm) | its peak RSS | PyTorch | its peak RSS | speed-up |"
+  echo "|---|---|---|---|---|---|---|"
   for row in "${rows[@]}"; do
     set -- $row; work=$1; size=$2
     label="StyTr² forward ${size}²"; [ "$work" = gram ] && label="Gatys L-BFGS step ${size}²"
-    read -r s1 m1 < <(measure $bin bench "$work" --size "$size")
-    if [ $pytorch = 1 ]; then read -r s2 m2 < <(measure python3 tools/bench_pytorch.py "$work" --size "$size"); else s2=-; m2=-; fi
+    read -r s1 m1 g1 < <(measure $bin bench "$work" --size "$size")
+    if [ $pytorch = 1 ]; then read -r s2 m2 _ < <(measure python3 tools/bench_pytorch.py "$work" --size "$size"); else s2=-; m2=-; fi
     ratio=$(python3 -c "print(f'{float(\"$s2\")/float(\"$s1\"):.2f}×')" 2>/dev/null || echo -)
-    printf '| %s | %.2f s | %s MB | %s | %s MB | %s |\n' "$label" "$s1" "$m1" "$( [ "$s2" = - ] && echo - || printf '%.2f s' "$s2")" "$m2" "$ratio"
+    share=$(python3 -c "print(f'$g1 ({100*float(\"$g1\")/float(\"$sgemm\"):.0f} %)')" 2>/dev/null || echo -)
+    printf '| %s | %.2f s | %s | %s MB | %s | %s MB | %s |\n' "$label" "$s1" "$share" "$m1" "$( [ "$s2" = - ] && echo - || printf '%.2f s' "$s2")" "$m2" "$ratio"
   done
   if [ $highres = 1 ]; then
-    read -r s1 m1 < <(measure $bin bench stytr2 --size 2048x1152 --style-size 1024)
-    printf '| StyTr² forward 2048×1152, style 1024² | %.2f s | %s MB | - | - | - |\n' "$s1" "$m1"
+    read -r s1 m1 g1 < <(measure $bin bench stytr2 --size 2048x1152 --style-size 1024)
+    share=$(python3 -c "print(f'$g1 ({100*float(\"$g1\")/float(\"$sgemm\"):.0f} %)')" 2>/dev/null || echo -)
+    printf '| StyTr² forward 2048×1152, style 1024² | %.2f s | %s | %s MB | - | - | - |\n' "$s1" "$share" "$m1"
   fi
 } | tee "$out"

@@ -14,6 +14,8 @@ public final class BackwardTape {
         case affine(scale: [Float])
         /// A convolution whose input had `inputShape`.
         case conv(weight: Tensor, inputShape: [Int], padding: Padding)
+        /// A Winograd 3×3 convolution whose input had `inputShape`.
+        case winogradConv(weights: Winograd3x3Weights, inputShape: [Int], padding: Padding)
         /// A ReLU; `name` is the layer name losses may read it by.
         case relu(mask: ReLUMask, name: String)
         /// A named output that is not a ReLU (e.g. a blurred image): losses add their gradient here.
@@ -52,6 +54,8 @@ public final class BackwardTape {
                 if let g = grad { grad = downsampleBackward(g, inputShape: inputShape) }
             case let .conv(weight, inputShape, padding):
                 if let g = grad { grad = convBackward(g, weight: weight, inputShape: inputShape, padding: padding) }
+            case let .winogradConv(weights, inputShape, padding):
+                if let g = grad { grad = convBackward(g, winograd: weights, inputShape: inputShape, padding: padding) }
             case let .affine(scale):
                 if let g = grad { affineBackward(g, scale: scale) }
             case let .branches(tapes, inputShape):
@@ -110,6 +114,17 @@ func convForward(_ x: Tensor, weight: Tensor, bias: Tensor?, padding: Padding, t
 /// conv backward: dy (OC,OH,OW) → dx (C,H,W) = convᵀ(dy, weight); pads fold back onto their sources.
 func convBackward(_ dy: Tensor, weight: Tensor, inputShape: [Int], padding: Padding) -> Tensor {
     conv2dBackwardInput(dy, weight: weight, inputShape: inputShape, padding: padding)
+}
+
+/// conv forward, Winograd: x (C,H,W) → y (OC,OH,OW) = conv3x3(x, weights) + bias, for the layers `winogradApplies` picks.
+func convForward(_ x: Tensor, winograd: Winograd3x3Weights, bias: Tensor?, padding: Padding, tape: BackwardTape?) -> Tensor {
+    tape?.steps.append(.winogradConv(weights: winograd, inputShape: x.shape, padding: padding))
+    return conv3x3Winograd(x, weights: winograd, bias: bias, padding: padding)
+}
+
+/// conv backward, Winograd: dy (OC,OH,OW) → dx (C,H,W), the exact adjoint of the Winograd forward pass.
+func convBackward(_ dy: Tensor, winograd: Winograd3x3Weights, inputShape: [Int], padding: Padding) -> Tensor {
+    conv3x3WinogradBackwardInput(dy, weights: winograd, inputShape: inputShape, padding: padding)
 }
 
 // MARK: - ReLU

@@ -39,8 +39,9 @@ public final class VGG19: FeatureNetwork {
 
     /// The 1×1 input conv of the normalised layout.
     let preprocess: (weight: Tensor, bias: Tensor)?
-    /// conv1_1 … conv5_1 in forward order; `poolAfter` marks the last conv of blocks 1…4.
-    let convs: [(name: String, weight: Tensor, bias: Tensor, poolAfter: Bool)]
+    /// conv1_1 … conv5_1 in forward order; `poolAfter` marks the last conv of blocks 1…4; `winograd` holds the
+    /// transformed weights of the layers `winogradApplies` picks (all but conv1_1).
+    let convs: [(name: String, weight: Tensor, bias: Tensor, poolAfter: Bool, winograd: Winograd3x3Weights?)]
 
     /// Every tensor name and shape this network reads in `layout` with `widths`.
     public static func tensorShapes(layout: VGGLayout, widths: [Int] = standardWidths) -> [String: [Int]] {
@@ -77,9 +78,11 @@ public final class VGG19: FeatureNetwork {
         preprocess = layout == .normalised
             ? (try weights.tensor("preprocess.weight", shape: [3, 3, 1, 1]), try weights.tensor("preprocess.bias", shape: [3]))
             : nil
+        let padding = layout.padding
         convs = try Self.convList(widths).map {
-            ($0.name, try weights.tensor("\($0.name).weight", shape: [$0.out, $0.in, 3, 3]),
-             try weights.tensor("\($0.name).bias", shape: [$0.out]), $0.poolAfter)
+            let weight = try weights.tensor("\($0.name).weight", shape: [$0.out, $0.in, 3, 3])
+            return ($0.name, weight, try weights.tensor("\($0.name).bias", shape: [$0.out]), $0.poolAfter,
+                    winogradApplies(weight: weight.shape, stride: 1, padding: padding) ? Winograd3x3Weights(weight) : nil)
         }
         layerNames = convs.map { "relu" + $0.name.dropFirst(4) }
     }
@@ -115,7 +118,8 @@ public final class VGG19: FeatureNetwork {
                     "image \(image.shape[1])×\(image.shape[2]) is too small for \(conv.name) (reflection padding needs 2 px there)")
             }
             // (C,H,W) → (OC,H,W), 3×3, padding 1.
-            x = convForward(x, weight: conv.weight, bias: conv.bias, padding: layout.padding, tape: tape)
+            x = conv.winograd.map { convForward(x, winograd: $0, bias: conv.bias, padding: layout.padding, tape: tape) }
+                ?? convForward(x, weight: conv.weight, bias: conv.bias, padding: layout.padding, tape: tape)
             reluForward(x, name: layerNames[i], tape: tape)
             if layers.contains(layerNames[i]) { out[layerNames[i]] = x }
             if conv.poolAfter && i < deepest {

@@ -10,6 +10,8 @@ struct CNNDecoder {
         var weight: Tensor   // (OC,IC,3,3)
         var bias: Tensor     // (OC)
         var upsampleBefore: Bool
+        /// The weight in the Winograd domain, where `winogradApplies` (every conv of the official decoder).
+        var winograd: Winograd3x3Weights?
     }
     var convs: [Conv]
 
@@ -25,9 +27,10 @@ struct CNNDecoder {
             guard shape.count == 4, shape[1] == inC, shape[2] == 3, shape[3] == 3 else {
                 throw StyleError.weights(path: path, reason: "tensor '\(name)' has shape \(shape), expected [_, \(inC), 3, 3]")
             }
-            convs.append(Conv(weight: try w.tensor(name, shape: shape),
-                              bias: try w.tensor("cnn_decoder.\(index).bias", shape: [shape[0]]),
-                              upsampleBefore: c.cnnUpsampleBefore.contains(index)))
+            let weight = try w.tensor(name, shape: shape)
+            convs.append(Conv(weight: weight, bias: try w.tensor("cnn_decoder.\(index).bias", shape: [shape[0]]),
+                              upsampleBefore: c.cnnUpsampleBefore.contains(index),
+                              winograd: winogradApplies(weight: shape, stride: 1, padding: .reflect(1)) ? Winograd3x3Weights(weight) : nil))
             inC = shape[0]
         }
         guard inC == 3 else { throw StyleError.weights(path: path, reason: "the CNN decoder ends with \(inC) channels, expected 3 (RGB)") }
@@ -86,8 +89,10 @@ struct CNNDecoder {
                 have = 2 * have.lowerBound..<2 * have.upperBound
             }
             // Reflection at a band's inner edge gives wrong rows there; they lie outside plan[i].output.
-            y = conv2d(selectRows(y, plan[i].input, of: have), weight: conv.weight, bias: conv.bias, padding: .reflect(1),
-                       activation: i == convs.count - 1 ? .none : .relu)
+            let input = selectRows(y, plan[i].input, of: have)
+            let activation: Activation = i == convs.count - 1 ? .none : .relu
+            y = conv.winograd.map { conv3x3Winograd(input, weights: $0, bias: conv.bias, padding: .reflect(1), activation: activation) }
+                ?? conv2d(input, weight: conv.weight, bias: conv.bias, padding: .reflect(1), activation: activation)
             y = selectRows(y, plan[i].output, of: plan[i].input)
             have = plan[i].output
         }

@@ -52,8 +52,8 @@ struct StyTr2Forward: ParsableCommand {
                 throw StyleError.invalidArgument("--size must be N or WxH with sides of at least 16, not '\(size)'")
             }
             let width = sides[0], height = sides.last!, styleSide = styleSize ?? max(width, height)
-            let c = StyTr2Configuration.official
-            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: [256, 256, 256, 256, 128, 128, 64, 64, 3])))
+            let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
+            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
             for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
@@ -63,9 +63,37 @@ struct StyTr2Forward: ParsableCommand {
                 _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha)
                 best = min(best, monotonicSeconds() - t0)
             }
-            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
+            let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
+            let rate = styles == 1 && alpha == 1 ? String(format: ", %.0f GFLOP/s effective (%.0f GFLOP direct)", flops / best / 1e9, flops / 1e9) : ""
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
         } catch { fail(error) }
+    }
+}
+
+extension StyTr2Forward {
+    /// FLOPs of the direct computation (2 per multiply-add; convolutions as direct sums, attention dense) of a
+    /// forward pass on an H×W content and a side² style: the yardstick of effective GFLOP/s.
+    static func directFLOPs(_ c: StyTr2Configuration, content: (height: Int, width: Int), styleSide: Int, cnnChannels: [Int]) -> Double {
+        func tokens(_ h: Int, _ w: Int) -> Double { Double((h + c.patchSize - 1) / c.patchSize * ((w + c.patchSize - 1) / c.patchSize)) }
+        let nc = tokens(content.height, content.width), ns = tokens(styleSide, styleSide)
+        let d = Double(c.dModel), f = Double(c.ffn)
+        let embedding = 2 * (nc + ns) * d * 3 * Double(c.patchSize * c.patchSize)
+        let cape = 2 * d * d * Double(c.capePool * c.capePool)
+        // Projections of queries and output (n queries) and keys and values (m keys), scores and weighted values.
+        func attention(_ n: Double, _ m: Double) -> Double { 2 * n * d * 2 * d + 2 * m * d * 2 * d + 2 * 2 * n * m * d }
+        func feedForward(_ n: Double) -> Double { 2 * 2 * n * d * f }
+        let transformer = Double(c.encoderCLayers) * (attention(nc, nc) + feedForward(nc))
+            + Double(c.encoderSLayers) * (attention(ns, ns) + feedForward(ns))
+            + Double(c.decoderLayers) * (attention(nc, nc) + attention(nc, ns) + feedForward(nc))
+        var cnn = 0.0, channels = d, pixels = nc
+        for (index, out) in zip(c.cnnConvs, cnnChannels) {
+            if c.cnnUpsampleBefore.contains(index) { pixels *= 4 }
+            cnn += 2 * Double(out) * channels * 9 * pixels
+            channels = Double(out)
+        }
+        return embedding + cape + transformer + cnn
     }
 }
 

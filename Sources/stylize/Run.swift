@@ -79,9 +79,9 @@ struct Run: ParsableCommand {
             _ = try normalizedBlendWeights(options.styleBlend, styleCount: styles.count)
             _ = try ImageFile.outputFormat(for: output)
             try refuseOverwritingInputs()
-            try AtomicFile.checkWritable(output)  // fail now, not after a minute of optimisation
             let contentImage = try ImageFile.read(content, maxPixels: maxPixels)
             let styleImages = try styles.map { try ImageFile.read($0, maxPixels: maxPixels) }
+            try AtomicFile.checkWritable(output)  // fail now, not after a minute of optimisation
             let stylizer = try Stylizer(options: options)
             if !quiet { fputs("stylize: \(stylizer.modeDescription)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)

@@ -19,7 +19,9 @@ final class CNNDecoderBandTests: XCTestCase {
             XCTAssertEqual(banded.shape, whole.shape)
             var err: Float = 0
             for i in 0..<whole.count { err = max(err, abs(banded[i] - whole[i])) }
-            XCTAssertLessThanOrEqual(err, 1e-6 * whole.maxAbs, "bands of \(rows) rows")
+            // Equal up to rounding: Winograd's 4×4 tiles (first conv, 16 channels) start at each band's
+            // first row, so the same output sums its terms in another order (~1e-6 relative).
+            XCTAssertLessThanOrEqual(err, 1e-5 * whole.maxAbs, "bands of \(rows) rows")
         }
     }
 

@@ -35,6 +35,7 @@ final class StyTr2ParityTests: XCTestCase {
         for i in 0..<ours.count { err = max(err, abs(ours[i] - ref[i])) }
         let scale = ref.maxAbs
         XCTAssertGreaterThan(scale, 0, what)
+        print("\(what): max error / scale \(err / scale)")
         XCTAssertLessThanOrEqual(err, 1e-4 * scale, "\(what): max error \(err), reference scale \(scale)", file: file, line: line)
     }
 
