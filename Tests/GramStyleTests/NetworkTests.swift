@@ -75,6 +75,17 @@ final class NetworkTests: XCTestCase {
         XCTAssertEqual(tape.steps.count, 8)
     }
 
+    /// The Winograd rule picks every conv with ≥ 16 input channels (not conv1_1, conv2_2, conv3_1 here), and
+    /// the tape records those as Winograd steps so the backward pass uses the same transformed weights.
+    func testWinogradRunsEveryConvWithWideInput() throws {
+        let net = VGG19.random(seed: 1, widths: [16, 8, 16, 16, 16])
+        XCTAssertEqual(net.convs.map { $0.winograd != nil }, [false, true, true, false, false] + Array(repeating: true, count: 8))
+        let tape = BackwardTape()
+        _ = try net.forward(testTensor([3, 32, 32], seed: 2, lo: 0, hi: 1), layers: ["relu5_1"], tape: tape)
+        let winogradSteps = tape.steps.filter { if case .winogradConv = $0 { return true } else { return false } }
+        XCTAssertEqual(winogradSteps.count, 10)
+    }
+
     func testCanonicalImageShapesAndOrder() {
         let shapes = VGG19.tensorShapes(layout: .normalised)
         XCTAssertEqual(shapes.count, 2 + 2 * 13)
