@@ -31,10 +31,11 @@ final class InputErrorTests: CLITestCase {
         try expectError(run("two\nlines.png"), [#"two\nlines.png"#, "no such file"])
     }
 
+    /// A directory is a batch input (BatchTests): refused when it holds no images or -o names a file.
     func testDirectoryWhereAFileIsExpected() throws {
         mkdir(path("folder.png"), 0o755)
-        try expectError(run("folder.png"), ["folder.png", "is a directory"])
-        try expectError(run("content.png", "."), [".", "is a directory"])
+        try expectError(run("folder.png"), ["folder.png", "the directory holds no .png, .jpg, .jpeg or .npy files"])
+        try expectError(run("content.png", "."), ["out.png", "it is a file", "output directory"])
     }
 
     func testPathThroughAFile() throws {
