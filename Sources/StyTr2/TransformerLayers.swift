@@ -9,6 +9,10 @@ struct LinearWeights {
         weight = try w.tensor(prefix + ".weight", shape: [out, inF])
         bias = try w.tensor(prefix + ".bias", shape: [out])
     }
+
+    func callAsFunction(_ x: Tensor, activation: Activation = .none) -> Tensor {
+        linear(x, weight: weight, bias: bias, activation: activation)
+    }
 }
 
 /// LayerNorm weight and bias (D).
@@ -34,26 +38,6 @@ extension AttentionWeights {
     }
 }
 
-/// Tokens per block of the feed-forward network: the hidden block is 32 MB at FFN 2048.
-let feedForwardRows = 4096
-
-/// f (N,D) = linear2(ReLU(linear1(x))), x is (N,D), computed `rows` tokens at a time: the whole
-/// (N,FFN) hidden layer would be 1.2 GB at 4096×2304 (147 456 tokens).
-func feedForward(_ x: Tensor, _ linear1: LinearWeights, _ linear2: LinearWeights, rows: Int = feedForwardRows) -> Tensor {
-    let n = x.shape[0], d = x.shape[1], ffn = linear1.weight.shape[0]
-    let out = Tensor(shape: [n, linear2.weight.shape[0]])
-    for start in stride(from: 0, to: n, by: rows) {
-        let m = min(rows, n - start)
-        let hidden = Tensor(shape: [m, ffn])
-        linear(x.data + start * d, n: m, inFeatures: d, weight: linear1.weight.data, bias: linear1.bias.data,
-               outFeatures: ffn, into: hidden.data, ldo: ffn)
-        reluInPlace(hidden)
-        linear(hidden.data, n: m, inFeatures: ffn, weight: linear2.weight.data, bias: linear2.bias.data,
-               outFeatures: out.shape[1], into: out.data + start * out.shape[1], ldo: out.shape[1])
-    }
-    return out
-}
-
 /// Post-norm encoder layer: x = norm1(x + MHA(x+pos, x+pos, x)); x = norm2(x + FFN(x)).
 struct EncoderLayer {
     var selfAttention: AttentionWeights
@@ -72,7 +56,7 @@ struct EncoderLayer {
     func forward(_ x: Tensor, pos: Tensor?) -> Tensor {
         let h = multiHeadAttention(query: x, key: x, value: x, weights: selfAttention, queryPos: pos, keyPos: pos)
         norm1.addNorm(h, residual: x)
-        let f = feedForward(h, linear1, linear2)
+        let f = linear2(linear1(h, activation: .relu))
         norm2.addNorm(f, residual: h)
         return f
     }
@@ -101,7 +85,7 @@ struct DecoderLayer {
         norm1.addNorm(a, residual: t)
         let b = multiHeadAttention(query: a, key: memory, value: memory, weights: crossAttention, queryPos: queryPos)
         norm2.addNorm(b, residual: a)
-        let f = feedForward(b, linear1, linear2)
+        let f = linear2(linear1(b, activation: .relu))
         norm3.addNorm(f, residual: b)
         return f
     }
