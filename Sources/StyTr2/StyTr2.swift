@@ -79,11 +79,13 @@ public final class StyTr2 {
         try forward(content: content, style: style).output
     }
 
+    /// One forward pass keeping every intermediate (for parity tests; `stylize` returns the output).
     public func forward(content: Tensor, style: Tensor) throws -> Stages {
         try checkImage(content, "content")
         return try forward(content: content, style: encodeStyle(style))
     }
 
+    /// One forward pass from an encoded style, keeping every intermediate.
     public func forward(content: Tensor, style: EncodedStyle) throws -> Stages {
         try checkImage(content, "content")
         let c = configuration

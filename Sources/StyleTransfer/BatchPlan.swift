@@ -69,6 +69,7 @@ public struct BatchPlan: Sendable {
         try Self.makeDirectories(directory)
     }
 
+    /// mkdir -p: path and any missing parents; errors name the directory that could not be made.
     static func makeDirectories(_ path: String) throws {
         if isDirectory(path) { return }
         if let slash = path.dropLast().lastIndex(of: "/"), slash != path.startIndex {
