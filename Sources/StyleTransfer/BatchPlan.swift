@@ -17,7 +17,7 @@ public struct BatchPlan: Sendable {
     public let format: ImageFile.Format
 
     /// Extensions a directory's images are picked by.
-    public static let imageExtensions = ["png", "jpg", "jpeg", "npy"]
+    static let imageExtensions = ["png", "jpg", "jpeg", "npy"]
 
     /// True when `argument` names a directory or is a glob pattern rather than one file.
     public static func isBatchInput(_ argument: String) -> Bool {
@@ -69,6 +69,7 @@ public struct BatchPlan: Sendable {
         try Self.makeDirectories(directory)
     }
 
+    /// mkdir -p: path and any missing parents; errors name the directory that could not be made.
     static func makeDirectories(_ path: String) throws {
         if isDirectory(path) { return }
         if let slash = path.dropLast().lastIndex(of: "/"), slash != path.startIndex {

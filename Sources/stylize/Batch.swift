@@ -22,7 +22,7 @@ extension Run {
         if !quiet { fputs("stylize: \(stylizer.modeDescription); \(plan.count) pairs into \(output)\n", stderr) }
         var written = 0, done = 0
         func report(_ content: String, _ style: String, _ error: Error) {
-            fputs("error: \(content) with \(style): \(oneLine(error))\n", stderr)
+            fputs("error: \(oneLine("\(content) with \(style): \(oneLine(error))"))\n", stderr)
         }
         for style in plan.styles {
             let prepared: PreparedStyle
@@ -36,8 +36,8 @@ extension Run {
             for content in plan.contents {
                 done += 1
                 let path = plan.outputPath(content: content, style: style)
+                let bar = ProgressBar(enabled: !quiet)
                 do {
-                    let bar = ProgressBar(enabled: !quiet)
                     let result = try stylizer.stylize(content: ImageFile.read(content, maxPixels: maxPixels), style: prepared,
                                                       progress: bar.update) { step, image in
                         try ImageFile.write(image, to: Self.snapshotPath(path, step: step), quality: quality)
@@ -47,6 +47,7 @@ extension Run {
                     written += 1
                     if !quiet { fputs("[\(done)/\(plan.count)] \(path)\n", stderr) }
                 } catch {
+                    bar.finish()
                     report(content, style, error)
                 }
             }

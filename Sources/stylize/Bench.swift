@@ -47,11 +47,11 @@ struct StyTr2Forward: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
-            let sides = size.split(separator: "x").compactMap { Int($0) }
-            guard (sides.count == 1 || sides.count == 2) && sides.count == size.split(separator: "x").count, sides.allSatisfy({ $0 >= 16 }) else {
+            let sides = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+            guard sides.count <= 2, let width = sides.first, let height = sides.last, width >= 16, height >= 16 else {
                 throw StyleError.invalidArgument("--size must be N or WxH with sides of at least 16, not '\(size)'")
             }
-            let width = sides[0], height = sides.last!, styleSide = styleSize ?? max(width, height)
+            let styleSide = styleSize ?? max(width, height)
             let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
             let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])

@@ -32,8 +32,10 @@ final class ProgressBar {
         }
     }
 
+    /// Ends a drawn bar's line (once, however often it is called).
     func finish() {
         if drawn { fputs("\n", stderr) }
+        drawn = false
     }
 
     private func short(_ x: Double) -> String {

@@ -28,11 +28,15 @@ func fail(_ error: Error) -> Never {
     exit(1)
 }
 
-/// The error's message on one line, even when it quotes a path or a name from a file that holds line breaks.
+/// The error's message on one line (see `oneLine(_: String)`).
 func oneLine(_ error: Error) -> String {
-    let message = (error as? StyleError)?.description ?? "\(error)"
+    oneLine((error as? StyleError)?.description ?? "\(error)")
+}
+
+/// text with line breaks written as \n and \r: a path or a name from a file never splits a message.
+func oneLine(_ text: String) -> String {
     var line = ""
-    for scalar in message.unicodeScalars {
+    for scalar in text.unicodeScalars {
         switch scalar {
         case "\n": line += "\\n"
         case "\r": line += "\\r"

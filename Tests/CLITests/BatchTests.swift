@@ -41,7 +41,8 @@ final class BatchTests: CLITestCase {
     }
 
     func testABrokenFileFailsOnlyItsPairs() throws {
-        Files.write(path("styles/broken.png"), Array(PNGMaker.signature) + [0, 0, 0])
+        // The name holds a line break: the error must still be one line.
+        Files.write(path("styles/broken\nfile.png"), Array(PNGMaker.signature) + [0, 0, 0])
         let result = try stylize(["contents/a.png", "styles", "-o", "results", "--weights", "weights.safetensors"], in: directory)
         XCTAssertEqual(result.status, 2, "\(result)")
         XCTAssertFalse(result.signaled)
@@ -49,7 +50,9 @@ final class BatchTests: CLITestCase {
         XCTAssertEqual(names, ["a_stylized_s1.png", "a_stylized_s2.png", "a_stylized_s3.png"])
         let errors = result.stderrLines.filter { $0.hasPrefix("error: ") }
         XCTAssertEqual(errors.count, 1, "\(result)")
-        XCTAssertTrue(errors.first?.hasPrefix("error: contents/a.png with styles/broken.png: styles/broken.png: cannot decode") ?? false, "\(result)")
+        XCTAssertTrue(errors.first?.hasPrefix(#"error: contents/a.png with styles/broken\nfile.png: styles/broken\nfile.png: cannot decode"#) ?? false, "\(result)")
+        // The mode line, three written pairs, the error, the summary.
+        XCTAssertEqual(result.stderrLines.count, 6, "\(result)")
         XCTAssertEqual(result.stderrLines.last, "3 of 4 pairs written")
         XCTAssertEqual(try ImageFile.read(path("results/a_stylized_s2.png")).shape, [3, 32, 40])
     }

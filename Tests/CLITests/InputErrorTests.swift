@@ -31,12 +31,13 @@ final class InputErrorTests: CLITestCase {
         try expectError(run("two\nlines.png"), [#"two\nlines.png"#, "no such file"])
     }
 
+    /// A directory is a batch input (BatchTests): refused when it holds no images or -o names a file.
     func testDirectoryWhereAFileIsExpected() throws {
-        // A directory as input means a batch (BatchTests); one without images is named in the error.
         mkdir(path("folder.png"), 0o755)
         try expectError(run("folder.png"), ["folder.png", "holds no .png, .jpg, .jpeg or .npy files"])
         // A single run writes a file: a directory at -o is refused.
         try expectError(["content.png", "style.png", "-o", "folder.png"], ["folder.png", "cannot write: it is a directory"])
+        try expectError(run("content.png", "."), ["out.png", "it is a file", "output directory"])
     }
 
     func testPathThroughAFile() throws {
