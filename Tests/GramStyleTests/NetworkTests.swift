@@ -28,7 +28,7 @@ final class NetworkTests: XCTestCase {
         XCTAssertEqual(try relu3_1(7), try relu3_1(7))
         XCTAssertNotEqual(try relu3_1(7), try relu3_1(8))
         // The normalised layout of a random network uses the real preprocess conv: RGB [0,1] → BGR·255 − mean.
-        let pre = try VGG19.random(seed: 7, layout: .normalised, widths: widths).preprocess!
+        let pre = VGG19.random(seed: 7, layout: .normalised, widths: widths).preprocess!
         XCTAssertEqual(pre.weight.values, [0, 0, 255, 0, 255, 0, 255, 0, 0])
         XCTAssertEqual(pre.bias.values, [-103.939, -116.779, -123.68])
     }
