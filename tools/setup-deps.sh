@@ -1,4 +1,4 @@
-# Sourced by tools/test.sh and tools/demo.sh: installs what a fresh Debian machine lacks.
+# Sourced by .ci/run and tools/demo.sh: installs what a fresh Debian machine lacks.
 need=()
 for p in libopenblas-dev libpng-dev libjpeg-dev; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,7 +2,7 @@
 // subprocess, temporary directories and their snapshots, hand-made images and tiny StyTr² weights.
 //
 // The tests run the real executable, so it must be built before `swift test` runs them.
-// tools/test.sh does that (`swift build -c release -Xswiftc -enable-testing` builds every product,
+// .ci/run does that (`swift build -c release -Xswiftc -enable-testing` builds every product,
 // then `swift test … --skip-build`); the binary is found next to the test bundle, i.e. in the same
 // build-products directory. STYLIZE_BINARY=/path/to/stylize overrides the search.
 #if canImport(Glibc)
@@ -40,7 +40,7 @@ enum CLI {
     static func requireBinary(file: StaticString = #filePath, line: UInt = #line) throws -> String {
         guard let binary else {
             XCTFail("the stylize executable was not found next to the test bundle: build it first "
-                    + "(tools/test.sh does: swift build -c release -Xswiftc -enable-testing), or set STYLIZE_BINARY",
+                    + "(.ci/run does: swift build -c release -Xswiftc -enable-testing), or set STYLIZE_BINARY",
                     file: file, line: line)
             throw XCTSkip("no stylize binary")
         }
