@@ -79,10 +79,11 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, ne
     return clamped(image!)
 }
 
-/// x with every value clamped to [0,1], in place.
+/// x (any shape) with every value clamped to [0,1], a new tensor (x may be the image being optimised).
 private func clamped(_ x: Tensor) -> Tensor {
-    for i in 0..<x.count { x[i] = min(max(x[i], 0), 1) }
-    return x
+    let y = Tensor(shape: x.shape)
+    for i in 0..<x.count { y[i] = min(max(x[i], 0), 1) }
+    return y
 }
 
 /// Runs `steps` optimiser steps on x in place.
@@ -117,35 +118,11 @@ private func optimise(_ x: Tensor, steps: Int, objective: GramObjective, options
     }
 }
 
-/// x (C,H,W) extended by m px on every side, PyTorch's ReflectionPad2d (edge not repeated; needs m < H, W).
-func reflectPad(_ x: Tensor, _ m: Int) -> Tensor {
-    guard m > 0 else { return x }
-    let c = x.shape[0], h = x.shape[1], w = x.shape[2], ph = h + 2 * m, pw = w + 2 * m
-    precondition(m < h && m < w, "reflection margin \(m) needs an image larger than \(h)×\(w)")
-    let y = Tensor(shape: [c, ph, pw])
-    func source(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : (i >= n ? 2 * n - 2 - i : i) }
-    for ch in 0..<c {
-        let src = x.data + ch * h * w, dst = y.data + ch * ph * pw
-        for yy in 0..<ph {
-            let line = src + source(yy - m, h) * w, out = dst + yy * pw
-            for xx in 0..<pw { out[xx] = line[source(xx - m, w)] }
-        }
-    }
-    return y
-}
+/// x (C,H,W) extended by m px of reflection on every side (needs m < H, W).
+func reflectPad(_ x: Tensor, _ m: Int) -> Tensor { reflectPad(x, top: m, bottom: m, left: m, right: m) }
 
-/// x (C,H,W) without m px on every side (a copy, also for m = 0).
-func crop(_ x: Tensor, _ m: Int) -> Tensor {
-    guard m > 0 else { return x.copy() }
-    let c = x.shape[0], h = x.shape[1] - 2 * m, w = x.shape[2] - 2 * m
-    let y = Tensor(shape: [c, h, w])
-    for ch in 0..<c {
-        for yy in 0..<h {
-            (y.data + (ch * h + yy) * w).update(from: x.data + (ch * x.shape[1] + yy + m) * x.shape[2] + m, count: w)
-        }
-    }
-    return y
-}
+/// x (C,H,W) without m px on every side.
+func crop(_ x: Tensor, _ m: Int) -> Tensor { crop(x, top: m, left: m, height: x.shape[1] - 2 * m, width: x.shape[2] - 2 * m) }
 
 /// The style image with its long side at scale × the optimised image's long side (aspect kept).
 func resizedStyle(_ style: Tensor, imageLongSide: Int, scale: Float) -> Tensor {

@@ -102,13 +102,7 @@ struct CNNDecoder {
 
 /// Rows `wanted` of x (C,H,W), whose rows are `have` of a larger image; x itself when they are all of it.
 func selectRows(_ x: Tensor, _ wanted: Range<Int>, of have: Range<Int>) -> Tensor {
-    if wanted == have { return x }
-    let c = x.shape[0], h = x.shape[1], w = x.shape[2], n = wanted.count
-    let out = Tensor(shape: [c, n, w])
-    for ch in 0..<c {
-        (out.data + ch * n * w).update(from: x.data + (ch * h + wanted.lowerBound - have.lowerBound) * w, count: n * w)
-    }
-    return out
+    crop(x, top: wanted.lowerBound - have.lowerBound, height: wanted.count, width: x.shape[2])
 }
 
 /// Copies band (C,n,W) into rows [row, row+n) of out (C,H,W).

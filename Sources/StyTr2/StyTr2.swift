@@ -143,41 +143,11 @@ public final class StyTr2 {
     /// image (3,H,W) → patch embedding (D, ⌈H/P⌉, ⌈W/P⌉), reflect-padding to whole patches.
     func embed(_ image: Tensor) -> Tensor {
         let p = configuration.patchSize
-        let padded = reflectPadBottomRight(image, height: (image.shape[1] + p - 1) / p * p, width: (image.shape[2] + p - 1) / p * p)
+        let padded = reflectPad(image, bottom: (p - image.shape[1] % p) % p, right: (p - image.shape[2] % p) % p)
         return conv2d(padded, weight: embedWeight, bias: embedBias, stride: p)
     }
 }
 
 extension NormWeights {
     func addNormWithoutResidual(_ x: Tensor) { addLayerNormInPlace(x, residual: nil, weight: weight, bias: bias) }
-}
-
-/// x (C,H,W) reflect-padded at the bottom and right to (C,height,width); x itself when no padding is needed.
-func reflectPadBottomRight(_ x: Tensor, height: Int, width: Int) -> Tensor {
-    let c = x.shape[0], h = x.shape[1], w = x.shape[2]
-    if h == height && w == width { return x }
-    precondition(height - h < h && width - w < w, "reflection padding larger than the image")
-    let out = Tensor(shape: [c, height, width])
-    for ch in 0..<c {
-        for y in 0..<height {
-            let sy = y < h ? y : 2 * h - 2 - y
-            let src = x.data + (ch * h + sy) * w, dst = out.data + (ch * height + y) * width
-            dst.update(from: src, count: w)
-            for xx in w..<width { dst[xx] = src[2 * w - 2 - xx] }
-        }
-    }
-    return out
-}
-
-/// The top-left (C,height,width) of x (C,H,W); x itself when the sizes match.
-func crop(_ x: Tensor, height: Int, width: Int) -> Tensor {
-    let c = x.shape[0], h = x.shape[1], w = x.shape[2]
-    if h == height && w == width { return x }
-    let out = Tensor(shape: [c, height, width])
-    for ch in 0..<c {
-        for y in 0..<height {
-            (out.data + (ch * height + y) * width).update(from: x.data + (ch * h + y) * w, count: width)
-        }
-    }
-    return out
 }
