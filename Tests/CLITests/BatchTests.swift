@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import StyleCore
 import StyleIO
+import PNGTestSupport
 import XCTest
 
 /// Batch runs: directories and glob patterns as inputs, -o as the output directory.
@@ -42,7 +43,7 @@ final class BatchTests: CLITestCase {
 
     func testABrokenFileFailsOnlyItsPairs() throws {
         // The name holds a line break: the error must still be one line.
-        Files.write(path("styles/broken\nfile.png"), Array(PNGMaker.signature) + [0, 0, 0])
+        Files.write(path("styles/broken\nfile.png"), Array(TestPNG.signature) + [0, 0, 0])
         let result = try stylize(["contents/a.png", "styles", "-o", "results", "--weights", "weights.safetensors"], in: directory)
         XCTAssertEqual(result.status, 2, "\(result)")
         XCTAssertFalse(result.signaled)

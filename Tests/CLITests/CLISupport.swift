@@ -12,6 +12,7 @@ import Foundation
 import StyTr2
 import StyleCore
 import StyleIO
+import PNGTestSupport
 import XCTest
 
 // MARK: - The binary
@@ -208,73 +209,6 @@ enum Files {
 
 // MARK: - Images
 
-/// PNG files built by hand (stored deflate blocks), so colour types and bit depths need no fixtures.
-enum PNGMaker {
-    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-
-    private static let crcTable: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        ~bytes.reduce(~UInt32(0)) { crcTable[Int(($0 ^ UInt32($1)) & 0xFF)] ^ ($0 >> 8) }
-    }
-
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(UInt32(data.count)) + body + be32(crc32(body))
-    }
-
-    static func zlibStored(_ raw: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var offset = 0
-        repeat {
-            let n = min(65535, raw.count - offset)
-            let final: UInt8 = offset + n == raw.count ? 1 : 0
-            out += [final, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-            out += raw[offset..<offset + n]
-            offset += n
-        } while offset < raw.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-        return out + be32(b << 16 | a)
-    }
-
-    /// A PNG whose sample (x, y, channel) is `sample(x, y, c)` (< 2^bitDepth); 8- or 16-bit only.
-    static func make(width: Int, height: Int, colorType: UInt8, bitDepth: Int, palette: [UInt8] = [],
-                     trns: [UInt8]? = nil, sample: (Int, Int, Int) -> Int) -> [UInt8] {
-        precondition(bitDepth == 8 || bitDepth == 16)
-        let channels = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][colorType]!
-        var raw: [UInt8] = []
-        for y in 0..<height {
-            raw.append(0)
-            for x in 0..<width {
-                for c in 0..<channels {
-                    let s = sample(x, y, c)
-                    if bitDepth == 16 { raw += [UInt8(s >> 8), UInt8(s & 0xFF)] } else { raw.append(UInt8(s)) }
-                }
-            }
-        }
-        var png = signature
-        png += chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [UInt8(bitDepth), colorType, 0, 0, 0])
-        if !palette.isEmpty { png += chunk("PLTE", palette) }
-        if let trns { png += chunk("tRNS", trns) }
-        png += chunk("IDAT", zlibStored(raw))
-        png += chunk("IEND", [])
-        return png
-    }
-
-    /// An image that only has a header: IHDR claiming width×height, one empty IDAT, IEND.
-    static func headerOnly(width: UInt32, height: UInt32) -> [UInt8] {
-        signature + chunk("IHDR", be32(width) + be32(height) + [8, 2, 0, 0, 0])
-            + chunk("IDAT", zlibStored([0])) + chunk("IEND", [])
-    }
-}
-
 enum Images {
     /// A smooth RGB test image (3,H,W) in [0,1].
     static func smooth(width: Int, height: Int) -> Tensor {
@@ -304,7 +238,7 @@ enum Images {
     /// `jpeg` with an APP1 Exif segment (IFD0: Orientation = `orientation`) inserted after SOI.
     static func withOrientation(_ jpeg: [UInt8], _ orientation: UInt16) -> [UInt8] {
         func u16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-        func u32(_ v: UInt32) -> [UInt8] { PNGMaker.be32(v).reversed() }
+        func u32(_ v: UInt32) -> [UInt8] { TestPNG.be32(v).reversed() }
         var tiff = Array("II".utf8) + u16(42) + u32(8)
         tiff += u16(1)
         tiff += u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0)

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import StyleCore
 import StyleIO
+import PNGTestSupport
 import XCTest
 
 /// Unusual but valid inputs run through the whole CLI (the decoders' numbers are checked by
@@ -31,14 +32,14 @@ final class DecodeRunTests: CLITestCase {
         let w = 36, h = 20
         var palette: [UInt8] = []
         for i in 0..<16 { palette += [UInt8(i * 16), UInt8(255 - i * 16), UInt8(i * 8)] }
-        let rgb16 = PNGMaker.make(width: w, height: h, colorType: 2, bitDepth: 16) { x, y, c -> Int in (x * 1800 + y * 900 + c * 7000) % 65536 }
-        let gray8 = PNGMaker.make(width: w, height: h, colorType: 0, bitDepth: 8) { x, y, _ -> Int in (x * 7 + y * 3) % 256 }
-        let gray16 = PNGMaker.make(width: w, height: h, colorType: 0, bitDepth: 16) { x, y, _ -> Int in (x * 1500 + y * 700) % 65536 }
-        let indexed = PNGMaker.make(width: w, height: h, colorType: 3, bitDepth: 8, palette: palette, trns: [0, 128]) { x, y, _ -> Int in (x + y) % 16 }
-        let rgba = PNGMaker.make(width: w, height: h, colorType: 6, bitDepth: 8) { x, y, c -> Int in
+        let rgb16 = TestPNG.make(width: w, height: h, colorType: 2, bitDepth: 16) { x, y, c -> Int in (x * 1800 + y * 900 + c * 7000) % 65536 }
+        let gray8 = TestPNG.make(width: w, height: h, colorType: 0, bitDepth: 8) { x, y, _ -> Int in (x * 7 + y * 3) % 256 }
+        let gray16 = TestPNG.make(width: w, height: h, colorType: 0, bitDepth: 16) { x, y, _ -> Int in (x * 1500 + y * 700) % 65536 }
+        let indexed = TestPNG.make(width: w, height: h, colorType: 3, bitDepth: 8, palette: palette, trns: [0, 128]) { x, y, _ -> Int in (x + y) % 16 }
+        let rgba = TestPNG.make(width: w, height: h, colorType: 6, bitDepth: 8) { x, y, c -> Int in
             c == 3 ? (x * 7) % 256 : (x * 5 + y * 11 + c * 40) % 256
         }
-        let grayAlpha16 = PNGMaker.make(width: w, height: h, colorType: 4, bitDepth: 16) { x, y, c -> Int in
+        let grayAlpha16 = TestPNG.make(width: w, height: h, colorType: 4, bitDepth: 16) { x, y, c -> Int in
             c == 1 ? 40000 : (x * 1000 + y * 2000) % 65536
         }
         let variants: [(String, [UInt8])] = [("rgb16.png", rgb16), ("gray8.png", gray8), ("gray16.png", gray16),

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import StyleCore
 import StyleIO
+import PNGTestSupport
 import XCTest
 
 /// Bad content/style inputs: each run fails with one `error: …` line naming the file, exit 1,
@@ -79,7 +80,7 @@ final class InputErrorTests: CLITestCase {
         Files.write(path("header.png"), Array(png.prefix(40)))
         try expectError(run("content.png", "header.png"), ["header.png", "truncated PNG"])
         // A 60-byte file whose zTXt chunk claims 1.3 GB (found by the PNG fuzzer: libpng allocated it).
-        let claim = Array(png.prefix(33)) + PNGMaker.be32(0x5000_0019) + Array("zTXtT\u{0}\u{0}x".utf8) + [0xDA, 0x63, 0x60, 0, 0]
+        let claim = Array(png.prefix(33)) + TestPNG.be32(0x5000_0019) + Array("zTXtT\u{0}\u{0}x".utf8) + [0xDA, 0x63, 0x60, 0, 0]
         Files.write(path("bomb.png"), claim)
         try expectError(run("bomb.png"), ["bomb.png", "truncated PNG"])
     }
@@ -122,7 +123,7 @@ final class InputErrorTests: CLITestCase {
         try expectError(run("data.png"), ["data.png", "cannot decode", "IDAT"])
 
         // A bad CRC on an ancillary chunk is only a warning in libpng: the image still decodes.
-        let text = PNGMaker.chunk("tEXt", Array("Comment\u{0}hello".utf8))
+        let text = TestPNG.chunk("tEXt", Array("Comment\u{0}hello".utf8))
         var ancillary = Array(png[0..<33]) + text + Array(png[33...])
         ancillary[33 + text.count - 1] ^= 0x01
         Files.write(path("text.png"), ancillary)
@@ -162,7 +163,7 @@ final class InputErrorTests: CLITestCase {
 
     func testHeaderClaimingHugeImageIsRefusedBeforeAllocation() throws {
         // 100000×100000 RGB would need 120 GB as float32; the header alone must be refused.
-        Files.write(path("huge.png"), PNGMaker.headerOnly(width: 100_000, height: 100_000))
+        Files.write(path("huge.png"), TestPNG.headerOnly(width: 100_000, height: 100_000))
         let started = Date()
         try expectError(run("huge.png"), ["huge.png", "100000×100000", "more than the limit", "--max-pixels"])
         XCTAssertLessThan(Date().timeIntervalSince(started), 20, "refused from the header, not after decoding")
