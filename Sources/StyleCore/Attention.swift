@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -25,11 +26,13 @@ public struct AttentionWeights: Sendable {
     public var dModel: Int { outProjWeight.shape[0] }
 }
 
-/// Query and key rows per block of the streaming attention: scores never exceed this tile.
+/// Query rows and keys per block of the streaming attention: scores never exceed this tile.
+/// The fused kernel rounds them up to its register tile (6 rows, 16 keys); 48 × 256 floats keep
+/// the scores in L2 while each 16-key panel and the query block stay in L1.
 public struct AttentionBlocking: Sendable {
-    public var queryBlock = 512
-    public var keyBlock = 2048
-    public init(queryBlock: Int = 512, keyBlock: Int = 2048) { self.queryBlock = queryBlock; self.keyBlock = keyBlock }
+    public var queryBlock = 48
+    public var keyBlock = 256
+    public init(queryBlock: Int = 48, keyBlock: Int = 256) { self.queryBlock = queryBlock; self.keyBlock = keyBlock }
 }
 
 /// out (Nq,D) = MultiheadAttention(q = query + queryPos, k = key + keyPos, v = value).
@@ -57,50 +60,26 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, weight
 }
 
 /// out (Nq,D) = concat over heads of softmax(Qh·Khᵀ/√dh)·Vh, Q/K/V already projected, heads in column slices.
-/// Heads run in parallel, one per core at a time, each on single-threaded GEMMs and its own scratch.
-func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+/// Each head's K and V are packed once for the fused kernel (CKernels/attention.c); then (head,
+/// query chunk) pairs run in parallel, single-threaded each.
+public func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                         out: UnsafeMutablePointer<Float>, nq: Int, nk: Int, d: Int, heads: Int,
                         blocking: AttentionBlocking) {
-    let dh = d / heads
-    let bq = min(blocking.queryBlock, nq), bk = min(blocking.keyBlock, nk)
-    let scale = 1 / Float(dh).squareRoot()
+    let dh = d / heads, scale = 1 / Float(dh).squareRoot()
+    let perHead = sk_attention_packed_count(nk, dh)
+    let packed = UnsafeMutableRawPointer.allocate(byteCount: heads * perHead * 4, alignment: 64)
+        .bindMemory(to: Float.self, capacity: heads * perHead)
+    defer { packed.deallocate() }
     DispatchQueue.concurrentPerform(iterations: heads) { h in
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)   // (bq, bk)
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: bq * dh)      // (bq, dh)
-        let rowMax = UnsafeMutablePointer<Float>.allocate(capacity: bq)
-        let rowSum = UnsafeMutablePointer<Float>.allocate(capacity: bq)
-        defer { scores.deallocate(); acc.deallocate(); rowMax.deallocate(); rowSum.deallocate() }
-        var q0 = 0
-        while q0 < nq {
-            let rows = min(bq, nq - q0)
-            acc.update(repeating: 0, count: rows * dh)
-            rowMax.update(repeating: -.infinity, count: rows)
-            rowSum.update(repeating: 0, count: rows)
-            var k0 = 0
-            while k0 < nk {
-                let cols = min(bk, nk - k0)
-                // scores (rows, cols) = scale · Qh[q0..] · Kh[k0..]ᵀ
-                gemm(transB: true, m: rows, n: cols, k: dh, alpha: scale, a: q + q0 * d + h * dh, lda: d,
-                     b: k + k0 * d + h * dh, ldb: d, c: scores, ldc: cols, parallel: false)
-                // Online softmax: rescale what was accumulated under the old row maximum.
-                for i in 0..<rows {
-                    let s = scores + i * cols
-                    let m = max(rowMax[i], rowMaximum(s, count: cols))
-                    let correction = expf(rowMax[i] - m)
-                    rowSum[i] = rowSum[i] * correction + expShiftedSum(s, count: cols, shift: m)
-                    rowMax[i] = m
-                    if correction != 1 { let a = acc + i * dh; for j in 0..<dh { a[j] *= correction } }
-                }
-                // acc (rows, dh) += P (rows, cols) · Vh[k0..] (cols, dh)
-                gemm(m: rows, n: dh, k: cols, a: scores, lda: cols, b: v + k0 * d + h * dh, ldb: d,
-                     beta: 1, c: acc, ldc: dh, parallel: false)
-                k0 += cols
-            }
-            for i in 0..<rows {
-                let inv = 1 / rowSum[i], o = out + (q0 + i) * d + h * dh, a = acc + i * dh
-                for j in 0..<dh { o[j] = a[j] * inv }
-            }
-            q0 += rows
-        }
+        sk_attention_pack(k + h * dh, d, v + h * dh, d, nk, dh, packed + h * perHead)
+    }
+    // Chunks of whole query blocks, a few per core and head, so both cores stay busy to the end.
+    let block = max(1, blocking.queryBlock)
+    let chunk = max(block, (nq + 4 * BLAS.cores - 1) / (4 * BLAS.cores) / block * block)
+    let chunks = (nq + chunk - 1) / chunk
+    DispatchQueue.concurrentPerform(iterations: heads * chunks) { item in
+        let h = item / chunks, q0 = (item % chunks) * chunk, rows = min(chunk, nq - q0)
+        sk_attention_rows(q + q0 * d + h * dh, d, rows, packed + h * perHead, nk, dh, scale,
+                          out + q0 * d + h * dh, d, block, blocking.keyBlock)
     }
 }

@@ -9,7 +9,7 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine: sgemm GFLOP/s (speed figures live here, never in tests).",
-        subcommands: [SGEMM.self, StyTr2Forward.self, GramStep.self])
+        subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
@@ -32,6 +32,34 @@ struct Bench: ParsableCommand {
             print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@",
                          n, gflops, best, info.core, info.threads, info.cpu.brand))
         }
+    }
+}
+
+/// The attention core alone (softmax(Q·Kᵀ/√dh)·V over all heads, no projections) at StyTr²'s width.
+struct AttentionCore: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "attention", abstract: "Time the streaming attention core (d 512, 8 heads), the bulk of StyTr² at high resolution.")
+    @Option(help: "Query and key tokens (4096 = a 512² image in 8×8 patches).") var tokens = 4096
+    @Option(help: "Timed repetitions (best is reported).") var repeats = 3
+    @Option(help: "Query rows per block.") var queryBlock = AttentionBlocking().queryBlock
+    @Option(help: "Keys per block.") var keyBlock = AttentionBlocking().keyBlock
+
+    func run() throws {
+        do {
+            let info = try BLAS.load()
+            let n = tokens, d = 512, heads = 8
+            let q = Tensor(shape: [n, d]), k = Tensor(shape: [n, d]), v = Tensor(shape: [n, d]), out = Tensor(shape: [n, d])
+            for i in 0..<q.count { q[i] = Float(i % 13) * 0.05 - 0.3; k[i] = Float(i % 11) * 0.05 - 0.25; v[i] = Float(i % 7) * 0.1 }
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                let t0 = monotonicSeconds()
+                streamingAttention(q: q.data, k: k.data, v: v.data, out: out.data, nq: n, nk: n, d: d, heads: heads,
+                                   blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
+                best = min(best, monotonicSeconds() - t0)
+            }
+            let flops = 4 * Double(n) * Double(n) * Double(d)
+            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@",
+                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand))
+        } catch { fail(error) }
     }
 }
 

@@ -65,10 +65,12 @@ final class AttentionTests: XCTestCase {
         return LinearTests.naiveLinear(attended, Reference(i.weights.outProjWeight), Reference(i.weights.outProjBias))
     }
 
+    /// The kernel rounds blocks up to its 6-row × 16-key register tile, so "1×1" runs as 6×16: with
+    /// the shapes below that means several key blocks (online rescaling) and partial row groups.
     static let blockings: [(String, AttentionBlocking)] = [
         ("default", AttentionBlocking()), ("3×5", AttentionBlocking(queryBlock: 3, keyBlock: 5)),
         ("1×1", AttentionBlocking(queryBlock: 1, keyBlock: 1)), ("4×100", AttentionBlocking(queryBlock: 4, keyBlock: 100)),
-        ("100×2", AttentionBlocking(queryBlock: 100, keyBlock: 2)),
+        ("100×2", AttentionBlocking(queryBlock: 100, keyBlock: 2)), ("12×32", AttentionBlocking(queryBlock: 12, keyBlock: 32)),
     ]
 
     func testMatchesPyTorch() throws {
@@ -88,7 +90,10 @@ final class AttentionTests: XCTestCase {
     }
 
     func testMatchesNaiveFullSoftmax() {
-        let shapes: [(d: Int, heads: Int, nq: Int, nk: Int)] = [(16, 4, 11, 13), (12, 3, 17, 6), (8, 1, 1, 9), (8, 8, 7, 3)]
+        // Head widths 1…64 (16 and 64 fill the kernel's 16-column slices exactly, 4, 20 and 8 pad them);
+        // key counts below, at and past 16-key panels.
+        let shapes: [(d: Int, heads: Int, nq: Int, nk: Int)] = [(16, 4, 11, 13), (12, 3, 17, 6), (8, 1, 1, 9), (8, 8, 7, 3),
+                                                                (40, 2, 37, 53), (32, 2, 13, 32), (128, 2, 25, 70)]
         for (n, s) in shapes.enumerated() {
             for positions in [true, false] {
                 let inputs = Self.randomInputs(d: s.d, heads: s.heads, nq: s.nq, nk: s.nk, positions: positions,
@@ -105,7 +110,7 @@ final class AttentionTests: XCTestCase {
     /// Scores of a few hundred: the running max keeps every block's exponentials finite, and the
     /// rescaling of earlier blocks when the max grows keeps the result equal to the full softmax.
     func testOnlineSoftmaxWithLargeScores() {
-        let inputs = Self.randomInputs(d: 16, heads: 2, nq: 9, nk: 23, positions: true, seed: 800, scoreScale: 30)
+        let inputs = Self.randomInputs(d: 16, heads: 2, nq: 9, nk: 61, positions: true, seed: 800, scoreScale: 30)
         let expected = Self.naiveAttention(inputs)
         for (name, blocking) in Self.blockings {
             let out = Self.run(inputs, blocking)
