@@ -45,41 +45,50 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, weight
     let d = w.dModel, nq = query.shape[0], nk = key.shape[0]
     precondition(query.shape == [nq, d] && key.shape == [nk, d] && value.shape == [nk, d],
                  "attention: query \(query.shape), key \(key.shape), value \(value.shape), d_model \(d)")
-    let qIn = queryPos.map { adding(query, $0) } ?? query
-    let kIn = keyPos.map { adding(key, $0) } ?? key
-    // Projections: Q (Nq,D), K (Nk,D), V (Nk,D).
-    let q = Tensor(shape: [nq, d]), k = Tensor(shape: [nk, d]), v = Tensor(shape: [nk, d])
     let wIn = w.inProjWeight.data, bIn = w.inProjBias.data
+    // K (Nk,D) and V (Nk,D) live only until packed for the kernel (at 4096×2304 each is 302 MB).
+    let packed: Tensor = {
+        let kIn = keyPos.map { adding(key, $0) } ?? key
+        let k = Tensor(shape: [nk, d]), v = Tensor(shape: [nk, d])
+        linear(kIn.data, n: nk, inFeatures: d, weight: wIn + d * d, bias: bIn + d, outFeatures: d, into: k.data, ldo: d)
+        linear(value.data, n: nk, inFeatures: d, weight: wIn + 2 * d * d, bias: bIn + 2 * d, outFeatures: d, into: v.data, ldo: d)
+        return packKeysValues(k: k.data, v: v.data, nk: nk, d: d, heads: w.heads)
+    }()
+    // Q (Nq,D)
+    let qIn = queryPos.map { adding(query, $0) } ?? query
+    let q = Tensor(shape: [nq, d])
     linear(qIn.data, n: nq, inFeatures: d, weight: wIn, bias: bIn, outFeatures: d, into: q.data, ldo: d)
-    linear(kIn.data, n: nk, inFeatures: d, weight: wIn + d * d, bias: bIn + d, outFeatures: d, into: k.data, ldo: d)
-    linear(value.data, n: nk, inFeatures: d, weight: wIn + 2 * d * d, bias: bIn + 2 * d, outFeatures: d, into: v.data, ldo: d)
     let attended = Tensor(shape: [nq, d])
-    streamingAttention(q: q.data, k: k.data, v: v.data, out: attended.data, nq: nq, nk: nk, d: d, heads: w.heads,
+    streamingAttention(q: q.data, packed: packed, out: attended.data, nq: nq, nk: nk, d: d, heads: w.heads,
                        blocking: blocking)
     return linear(attended, weight: w.outProjWeight, bias: w.outProjBias)
 }
 
-/// out (Nq,D) = concat over heads of softmax(Qh·Khᵀ/√dh)·Vh, Q/K/V already projected, heads in column slices.
-/// Each head's K and V are packed once for the fused kernel (CKernels/attention.c); then (head,
-/// query chunk) pairs run in parallel, single-threaded each.
-public func streamingAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                        out: UnsafeMutablePointer<Float>, nq: Int, nk: Int, d: Int, heads: Int,
-                        blocking: AttentionBlocking) {
-    let dh = d / heads, scale = 1 / Float(dh).squareRoot()
-    let perHead = sk_attention_packed_count(nk, dh)
-    let packed = UnsafeMutableRawPointer.allocate(byteCount: heads * perHead * 4, alignment: 64)
-        .bindMemory(to: Float.self, capacity: heads * perHead)
-    defer { packed.deallocate() }
+/// Each head's K and V (Nk,D; heads in column slices) in the fused kernel's layout (CKernels/attention.c),
+/// packed once per attention call: (heads, sk_attention_packed_count(Nk, D/heads)).
+public func packKeysValues(k: UnsafePointer<Float>, v: UnsafePointer<Float>, nk: Int, d: Int, heads: Int) -> Tensor {
+    let dh = d / heads, perHead = sk_attention_packed_count(nk, dh)
+    let packed = Tensor(shape: [heads, perHead]), p = packed.data
     DispatchQueue.concurrentPerform(iterations: heads) { h in
-        sk_attention_pack(k + h * dh, d, v + h * dh, d, nk, dh, packed + h * perHead)
+        sk_attention_pack(k + h * dh, d, v + h * dh, d, nk, dh, p + h * perHead)
     }
+    return packed
+}
+
+/// out (Nq,D) = concat over heads of softmax(Qh·Khᵀ/√dh)·Vh; Q (Nq,D) already projected, heads in column
+/// slices; K and V from `packKeysValues`. (head, query chunk) pairs run in parallel, single-threaded each.
+public func streamingAttention(q: UnsafePointer<Float>, packed: Tensor, out: UnsafeMutablePointer<Float>,
+                               nq: Int, nk: Int, d: Int, heads: Int, blocking: AttentionBlocking) {
+    let dh = d / heads, scale = 1 / Float(dh).squareRoot(), perHead = sk_attention_packed_count(nk, dh)
+    precondition(packed.shape == [heads, perHead], "attention: packed keys/values \(packed.shape) for \(heads) heads of \(nk) keys")
+    let p = packed.data
     // Chunks of whole query blocks, a few per core and head, so both cores stay busy to the end.
     let block = max(1, blocking.queryBlock)
     let chunk = max(block, (nq + 4 * BLAS.cores - 1) / (4 * BLAS.cores) / block * block)
     let chunks = (nq + chunk - 1) / chunk
     DispatchQueue.concurrentPerform(iterations: heads * chunks) { item in
         let h = item / chunks, q0 = (item % chunks) * chunk, rows = min(chunk, nq - q0)
-        sk_attention_rows(q + q0 * d + h * dh, d, rows, packed + h * perHead, nk, dh, scale,
+        sk_attention_rows(q + q0 * d + h * dh, d, rows, p + h * perHead, nk, dh, scale,
                           out + q0 * d + h * dh, d, block, blocking.keyBlock)
     }
 }

@@ -17,7 +17,22 @@ public func maxPool2x2(_ x: Tensor, ceilMode: Bool = false, argmax: UnsafeMutabl
             let base = ch * h * w
             for oy in 0..<oh {
                 let y0 = 2 * oy, y1 = min(y0 + 2, h)
-                for ox in 0..<ow {
+                var ox = 0
+                if y1 == y0 + 2 {
+                    // Whole 2×2 windows: the same first-maximum-or-NaN rule, unrolled (VGG's pools are all whole).
+                    for o in 0..<(w / 2) {
+                        let i0 = base + y0 * w + 2 * o, i1 = i0 + 1, i2 = i0 + w, i3 = i2 + 1
+                        var best = src[i0], at = i0
+                        if src[i1] > best || src[i1].isNaN { best = src[i1]; at = i1 }
+                        if src[i2] > best || src[i2].isNaN { best = src[i2]; at = i2 }
+                        if src[i3] > best || src[i3].isNaN { best = src[i3]; at = i3 }
+                        let out = (ch * oh + oy) * ow + o
+                        dst[out] = best
+                        argmax?[out] = Int32(at)
+                    }
+                    ox = w / 2
+                }
+                for ox in ox..<ow {
                     let x0 = 2 * ox, x1 = min(x0 + 2, w)
                     var best = -Float.infinity, at = base + y0 * w + x0
                     for y in y0..<y1 {

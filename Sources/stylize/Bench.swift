@@ -52,7 +52,8 @@ struct AttentionCore: ParsableCommand {
             var best = Double.infinity
             for _ in 0..<repeats {
                 let t0 = monotonicSeconds()
-                streamingAttention(q: q.data, k: k.data, v: v.data, out: out.data, nq: n, nk: n, d: d, heads: heads,
+                let packed = packKeysValues(k: k.data, v: v.data, nk: n, d: d, heads: heads)
+                streamingAttention(q: q.data, packed: packed, out: out.data, nq: n, nk: n, d: d, heads: heads,
                                    blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
                 best = min(best, monotonicSeconds() - t0)
             }
