@@ -46,6 +46,9 @@ struct AttentionCore: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
+            guard tokens >= 1, queryBlock >= 1, keyBlock >= 1 else {
+                throw StyleError.invalidArgument("--tokens, --query-block and --key-block must be at least 1")
+            }
             let n = tokens, d = 512, heads = 8
             let q = Tensor(shape: [n, d]), k = Tensor(shape: [n, d]), v = Tensor(shape: [n, d]), out = Tensor(shape: [n, d])
             for i in 0..<q.count { q[i] = Float(i % 13) * 0.05 - 0.3; k[i] = Float(i % 11) * 0.05 - 0.25; v[i] = Float(i % 7) * 0.1 }
