@@ -159,7 +159,7 @@ for name, shape, size in ANTIALIAS_CASES:
                                       antialias=True)[0])
 
 # ---------------------------------------------------------------------------------------------
-# Token kernels: LayerNorm(x + residual), softmax, linear, nn.MultiheadAttention.
+# Token kernels: LayerNorm(x + residual), linear, nn.MultiheadAttention.
 
 n, d = 7, 16
 x, r = randn(n, d), randn(n, d)
@@ -172,10 +172,6 @@ with torch.no_grad():
     save("layernorm_weight", ln.weight)
     save("layernorm_bias", ln.bias)
     save("layernorm_out", ln(t(x) + t(r)))
-
-x = randn(5, 11, scale=3.0)
-save("softmax_x", x)
-save("softmax_out", torch.softmax(t(x), dim=-1))
 
 x, w, b = randn(7, 12), randn(9, 12, scale=12 ** -0.5), randn(9, scale=0.1)
 save("linear_x", x)

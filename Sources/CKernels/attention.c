@@ -7,7 +7,7 @@
 // BK keys, S = Q·Kᵀ and O += exp2(S − m)·V run as 6×16 register tiles on packed operands, with the
 // online softmax in between, so scores live only in an L2-sized tile and nothing is packed per call.
 // Written once with vector extensions and compiled twice (AVX2+FMA, baseline x86-64); one is picked
-// at run time from the CPU, like softmax.c.
+// at run time from the CPU.
 
 typedef float v8f __attribute__((vector_size(32), aligned(32)));
 typedef int v8i __attribute__((vector_size(32), aligned(32)));

@@ -1,6 +1,5 @@
 import CKernels
 import Dispatch
-import Foundation
 
 /// Weights of PyTorch's nn.MultiheadAttention (batch_first irrelevant: one sequence at a time).
 public struct AttentionWeights: Sendable {

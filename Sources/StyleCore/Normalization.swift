@@ -22,16 +22,3 @@ public func addLayerNormInPlace(_ x: Tensor, residual: Tensor?, weight: Tensor, 
         }
     }
 }
-
-/// Softmax over the last dimension of x (N,D), in place, max-subtracted.
-public func softmaxInPlace(_ x: Tensor) {
-    precondition(x.rank == 2, "softmax needs (N,D), got \(x.shape)")
-    let n = x.shape[0], d = x.shape[1], p = x.data
-    parallelChunks(n, minChunk: 8) { rows in
-        for i in rows {
-            let row = p + i * d
-            let inv = 1 / expShiftedSum(row, count: d, shift: rowMaximum(row, count: d))
-            for j in 0..<d { row[j] *= inv }
-        }
-    }
-}

@@ -1,7 +1,7 @@
 import Dispatch
 
 /// Runs body(range) over [0, n) split into contiguous chunks, on all cores.
-/// For the non-BLAS loops (im2col, softmax, norms) that would otherwise leave a core idle.
+/// For the non-BLAS loops (im2col, norms) that would otherwise leave a core idle.
 public func parallelChunks(_ n: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
     guard n > 0 else { return }
     let workers = min(max(1, activeCores), max(1, n / max(minChunk, 1)))

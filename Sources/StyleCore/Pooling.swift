@@ -4,6 +4,9 @@
     ceilMode ? (n + 1) / 2 : n / 2
 }
 
+/// PyTorch's max-pool rule: a window's first maximum wins, and any NaN in it is the result.
+@inline(__always) private func takesMax(_ v: Float, over best: Float) -> Bool { v > best || v.isNaN }
+
 /// out (C,⌊H/2⌋ or ⌈H/2⌉, …) = MaxPool2d(2, 2, ceil_mode) of x (C,H,W).
 /// `argmax` (same shape as out) receives the flat input index of each maximum, for the backward pass.
 public func maxPool2x2(_ x: Tensor, ceilMode: Bool = false, argmax: UnsafeMutablePointer<Int32>? = nil) -> Tensor {
@@ -23,9 +26,9 @@ public func maxPool2x2(_ x: Tensor, ceilMode: Bool = false, argmax: UnsafeMutabl
                     for o in 0..<(w / 2) {
                         let i0 = base + y0 * w + 2 * o, i1 = i0 + 1, i2 = i0 + w, i3 = i2 + 1
                         var best = src[i0], at = i0
-                        if src[i1] > best || src[i1].isNaN { best = src[i1]; at = i1 }
-                        if src[i2] > best || src[i2].isNaN { best = src[i2]; at = i2 }
-                        if src[i3] > best || src[i3].isNaN { best = src[i3]; at = i3 }
+                        if takesMax(src[i1], over: best) { best = src[i1]; at = i1 }
+                        if takesMax(src[i2], over: best) { best = src[i2]; at = i2 }
+                        if takesMax(src[i3], over: best) { best = src[i3]; at = i3 }
                         let out = (ch * oh + oy) * ow + o
                         dst[out] = best
                         argmax?[out] = Int32(at)
@@ -38,7 +41,7 @@ public func maxPool2x2(_ x: Tensor, ceilMode: Bool = false, argmax: UnsafeMutabl
                     for y in y0..<y1 {
                         for xx in x0..<x1 {
                             let i = base + y * w + xx
-                            if src[i] > best || src[i].isNaN { best = src[i]; at = i }
+                            if takesMax(src[i], over: best) { best = src[i]; at = i }
                         }
                     }
                     let o = (ch * oh + oy) * ow + ox

@@ -22,11 +22,9 @@ struct Bench: ParsableCommand {
             let n = size
             let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
             for i in 0..<a.count { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
-            var best = Double.infinity
-            for r in 0...repeats {
-                let t0 = monotonicSeconds()
+            // One untimed run first: it starts OpenBLAS's threads.
+            let best = bestSeconds(of: repeats, warmUp: true) {
                 gemm(m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n)
-                if r > 0 { best = min(best, monotonicSeconds() - t0) }  // the first run warms up threads
             }
             let gflops = 2 * Double(n) * Double(n) * Double(n) / best / 1e9
             print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@",
@@ -52,13 +50,10 @@ struct AttentionCore: ParsableCommand {
             let n = tokens, d = 512, heads = 8
             let q = Tensor(shape: [n, d]), k = Tensor(shape: [n, d]), v = Tensor(shape: [n, d]), out = Tensor(shape: [n, d])
             for i in 0..<q.count { q[i] = Float(i % 13) * 0.05 - 0.3; k[i] = Float(i % 11) * 0.05 - 0.25; v[i] = Float(i % 7) * 0.1 }
-            var best = Double.infinity
-            for _ in 0..<repeats {
-                let t0 = monotonicSeconds()
+            let best = bestSeconds(of: repeats) {
                 let packed = packKeysValues(k: k.data, v: v.data, nk: n, d: d, heads: heads)
                 streamingAttention(q: q.data, packed: packed, out: out.data, nq: n, nk: n, d: d, heads: heads,
                                    blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
-                best = min(best, monotonicSeconds() - t0)
             }
             let flops = 4 * Double(n) * Double(n) * Double(d)
             print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@",
@@ -89,11 +84,8 @@ struct StyTr2Forward: ParsableCommand {
             let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
             for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
-            var best = Double.infinity
-            for _ in 0..<repeats {
-                let t0 = monotonicSeconds()
+            let best = try bestSeconds(of: repeats) {
                 _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha)
-                best = min(best, monotonicSeconds() - t0)
             }
             // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
             let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
@@ -160,6 +152,18 @@ func peakRSSMegabytes() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
+}
+
+/// Shortest wall time of `repeats` runs of body (at least one), after an untimed one if `warmUp`.
+func bestSeconds(of repeats: Int, warmUp: Bool = false, _ body: () throws -> Void) rethrows -> Double {
+    if warmUp { try body() }
+    var best = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let t0 = monotonicSeconds()
+        try body()
+        best = min(best, monotonicSeconds() - t0)
+    }
+    return best
 }
 
 func monotonicSeconds() -> Double {

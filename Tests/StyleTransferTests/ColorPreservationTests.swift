@@ -41,13 +41,7 @@ final class ColorPreservationTests: XCTestCase {
     }
 
     func testLuminanceModeKeepsTheContentsChroma() throws {
-        var options = StyleOptions()
-        options.mode = .gram
-        options.weights = NSTemporaryDirectory() + "/no-weights-here"
-        options.size = 32
-        options.gram.steps = 3
-        options.gram.scales = []
-        options.gram.optimiser = .adam(learningRate: 0.05)
+        var options = StyleOptions.fastGram()
         options.preserveColor = .luminance
         let content = image(height: 24, width: 32, seed: 1), style = image(height: 32, width: 32, seed: 3)
         let result = try Stylizer(options: options).stylize(content: content, style: style)
