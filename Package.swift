@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StyleIO", targets: ["StyleIO"]),
         .library(name: "StyTr2", targets: ["StyTr2"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
+        .library(name: "StyleBatch", targets: ["StyleBatch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,8 +27,10 @@ let package = Package(
         .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
+        // Batch planning, sharding, resume checks and manifests: the CLI's, not the library's.
+        .target(name: "StyleBatch", dependencies: ["StyleCore", "StyleIO"]),
         .executableTarget(name: "stylize", dependencies: [
-            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer",
+            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleBatch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
@@ -35,6 +38,7 @@ let package = Package(
         .testTarget(name: "StyleIOTests", dependencies: ["StyleIO", "PNGTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2", "PNGTestSupport"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StyleBatchTests", dependencies: ["StyleBatch", "StyleIO", "StyleCore"]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "StyleIO", "StyleCore"]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],

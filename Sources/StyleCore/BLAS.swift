@@ -24,8 +24,11 @@ public enum BLAS {
         }
     }
 
-    /// Cores the engine spreads its work over (OpenBLAS's own thread count, i.e. the CPUs online).
-    static let cores: Int = {
+    /// Cores the engine spreads its work over (OpenBLAS's own thread count, i.e. the CPUs online),
+    /// lowered to `WorkerLimit`.
+    static var cores: Int { WorkerLimit.capped(onlineCores) }
+
+    private static let onlineCores: Int = {
         if case let .success(info) = state { return max(1, info.threads) }
         return 1
     }()

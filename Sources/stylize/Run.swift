@@ -1,5 +1,6 @@
 import ArgumentParser
 import GramStyle
+import StyleBatch
 import StyleCore
 import StyleIO
 import StyleTransfer
@@ -15,6 +16,8 @@ struct Run: ParsableCommand {
     @Argument(help: "Style image(s) (.png, .jpg or .npy), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
     @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped). Batch: the output directory.") var output: String
     @Option(help: "Batch: format of the files written, png, jpg or npy (default png).") var format: String?
+    @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
+    @Option(help: "Batch: JSON-lines record, one line per pair (default: OUT/stylize-manifest-I-of-N.jsonl).") var manifest: String?
     @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
     @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
     // Numeric options take the next word even if it starts with '-', so `--size -5` reaches the
@@ -75,6 +78,9 @@ struct Run: ParsableCommand {
             }
             guard format == nil else {
                 throw StyleError.invalidArgument("--format is for batch runs (a directory or pattern as input); a single run takes the format from -o's extension")
+            }
+            guard shard == nil, manifest == nil else {
+                throw StyleError.invalidArgument("--\(shard != nil ? "shard" : "manifest") is for batch runs (a directory or pattern as input)")
             }
             _ = try normalizedBlendWeights(options.styleBlend, styleCount: styles.count)
             _ = try ImageFile.outputFormat(for: output)

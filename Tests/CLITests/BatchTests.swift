@@ -30,7 +30,7 @@ final class BatchTests: CLITestCase {
         XCTAssertEqual(result.stderr, "")
         let names = try FileManager.default.contentsOfDirectory(atPath: path("results/run1")).sorted()
         XCTAssertEqual(names, ["a_stylized_s1.npy", "a_stylized_s2.npy", "a_stylized_s3.npy",
-                               "b_stylized_s1.npy", "b_stylized_s2.npy", "b_stylized_s3.npy"])
+                               "b_stylized_s1.npy", "b_stylized_s2.npy", "b_stylized_s3.npy", "stylize-manifest-0-of-1.jsonl"])
         for content in ["a.png", "b.jpg"] {
             for style in ["s1", "s2", "s3"] {
                 let single = try stylize(batch(["contents/\(content)", "styles/\(style).npy", "-o", "single.npy"]), in: directory)
@@ -48,7 +48,7 @@ final class BatchTests: CLITestCase {
         XCTAssertEqual(result.status, 2, "\(result)")
         XCTAssertFalse(result.signaled)
         let names = try FileManager.default.contentsOfDirectory(atPath: path("results")).sorted()
-        XCTAssertEqual(names, ["a_stylized_s1.png", "a_stylized_s2.png", "a_stylized_s3.png"])
+        XCTAssertEqual(names, ["a_stylized_s1.png", "a_stylized_s2.png", "a_stylized_s3.png", "stylize-manifest-0-of-1.jsonl"])
         let errors = result.stderrLines.filter { $0.hasPrefix("error: ") }
         XCTAssertEqual(errors.count, 1, "\(result)")
         XCTAssertTrue(errors.first?.hasPrefix(#"error: contents/a.png with styles/broken\nfile.png: styles/broken\nfile.png: cannot decode"#) ?? false, "\(result)")

@@ -1,0 +1,46 @@
+import Foundation
+import StyleCore
+import XCTest
+
+/// parallelFor runs every iteration once and, with a cap, never more than the cap at a time.
+final class WorkerLimitTests: XCTestCase {
+    override func tearDown() { WorkerLimit.set(nil) }
+
+    /// Iterations each run once; the most running at once, observed by a counter (each iteration
+    /// sleeps 1 ms so that lanes overlap when they can).
+    func run(iterations: Int) -> (counts: [Int], peak: Int) {
+        let lock = NSLock()
+        var counts = [Int](repeating: 0, count: iterations), running = 0, peak = 0
+        parallelFor(iterations: iterations) { i in
+            lock.lock(); counts[i] += 1; running += 1; peak = max(peak, running); lock.unlock()
+            usleep(1000)
+            lock.lock(); running -= 1; lock.unlock()
+        }
+        return (counts, peak)
+    }
+
+    func testCapBoundsConcurrencyAndCoversEveryIteration() {
+        for cap in [1, 2, 3] {
+            WorkerLimit.set(cap)
+            let (counts, peak) = run(iterations: 37)
+            XCTAssertEqual(counts, [Int](repeating: 1, count: 37), "cap \(cap)")
+            XCTAssertLessThanOrEqual(peak, cap, "cap \(cap)")
+        }
+        WorkerLimit.set(1)
+        XCTAssertEqual(WorkerLimit.capped(8), 1)
+        WorkerLimit.set(nil)
+        XCTAssertEqual(WorkerLimit.capped(8), 8)
+        XCTAssertEqual(run(iterations: 5).counts, [1, 1, 1, 1, 1])
+    }
+
+    func testCappedGEMMMatchesUncapped() {
+        let m = 160, n = 144, k = 128
+        let a = Tensor(shape: [m, k]), b = Tensor(shape: [k, n])
+        for i in 0..<a.count { a[i] = Float((i * 37) % 101) / 50 - 1 }
+        for i in 0..<b.count { b[i] = Float((i * 53) % 97) / 48 - 1 }
+        let free = matmul(a, b)
+        WorkerLimit.set(1)
+        let single = matmul(a, b)
+        XCTAssertEqual((0..<free.count).map { free[$0] }, (0..<single.count).map { single[$0] })
+    }
+}
