@@ -124,6 +124,10 @@ def main():
         return out.strip().split(";")[0]
 
     # The array; kill shard 0 while it stylises its slow pair (after `position` manifest lines).
+    def log(job_id, index):
+        with open(f"{work}/logs/{job_id}_{index}.out") as f:
+            return f.read()
+
     job = submit(f"0-{SHARDS - 1}")
     killed = f"{job}_{KILLED_SHARD}"
     manifest0 = f"{work}/out/stylize-manifest-{KILLED_SHARD}-of-{SHARDS}.jsonl"
@@ -145,14 +149,15 @@ def main():
         return all(job_state(t)[0] not in ("PENDING", "RUNNING", "COMPLETING", "CONFIGURING") for t in task_ids)
     others = [f"{job}_{i}" for i in range(SHARDS) if i != KILLED_SHARD]
     wait_for(lambda: finished(others), 900, "the other array tasks")
-    for t in others:
-        assert job_state(t) == ("COMPLETED", "0:0"), f"{t}: {job_state(t)}; log: {open(f'{work}/logs/{job}_{t.split('_')[1]}.out').read()}"
+    for i in range(SHARDS):
+        if i != KILLED_SHARD:
+            assert job_state(f"{job}_{i}") == ("COMPLETED", "0:0"), f"{job}_{i}: {job_state(f'{job}_{i}')}; log: {log(job, i)}"
 
     # Resubmit the killed index on its own: it must skip what it wrote and finish the rest.
     again = submit(str(KILLED_SHARD))
     rerun = f"{again}_{KILLED_SHARD}"
     wait_for(lambda: finished([rerun]), 900, f"the resubmitted {rerun}")
-    assert job_state(rerun) == ("COMPLETED", "0:0"), f"{rerun}: {job_state(rerun)}; log: {open(f'{work}/logs/{again}_{KILLED_SHARD}.out').read()}"
+    assert job_state(rerun) == ("COMPLETED", "0:0"), f"{rerun}: {job_state(rerun)}; log: {log(again, KILLED_SHARD)}"
 
     # Every pair written exactly once, and nothing else in the output directory.
     outputs = {f"{c}_stylized_{s}.png" for c, s in pairs()}

@@ -30,8 +30,8 @@ stop_daemons() {
     kill -9 "$pid" 2>/dev/null || true
   done
   if [ $status -ne 0 ]; then
-    echo "--- slurmctld.log (tail)"; tail -20 "$work/slurmctld.log" 2>/dev/null || true
-    echo "--- slurmd.log (tail)"; tail -20 "$work/slurmd.log" 2>/dev/null || true
+    for log in munged.out slurmctld.log slurmd.log; do echo "--- $log (tail)"; tail -20 "$work/$log" 2>/dev/null || true; done
+    for log in "$work"/batch/logs/*.out; do [ -f "$log" ] && { echo "--- $log"; tail -5 "$log"; }; done
   fi
   rm -rf "$work"
   exit $status
@@ -48,7 +48,7 @@ if [ ! -s /etc/munge/munge.key ]; then
   chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key
 fi
 socket=/run/munge/munge.socket.2
-setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground --force &
+setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground --force >"$work/munged.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
 munge -n </dev/null | unmunge >/dev/null || { echo "error: munged did not start" >&2; tail -5 /var/log/munge/munged.log >&2 || true; exit 1; }
@@ -78,6 +78,7 @@ SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=2
 ReturnToService=2
 MpiDefault=none
+MailProg=/bin/true
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
@@ -91,9 +92,9 @@ $node_line State=UNKNOWN
 PartitionName=ci Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$work/slurm.conf
-slurmctld -D -i &
+slurmctld -D -i >"$work/slurmctld.out" 2>&1 &
 pids+=($!)
-slurmd -D &
+slurmd -D >"$work/slurmd.out" 2>&1 &
 pids+=($!)
 state=""
 for _ in $(seq 120); do
