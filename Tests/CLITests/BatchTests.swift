@@ -11,15 +11,8 @@ import XCTest
 final class BatchTests: CLITestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try writeTinyWeights()
-        mkdir(path("contents"), 0o755)
-        mkdir(path("styles"), 0o755)
-        Files.write(path("contents/a.png"), Images.png(width: 40, height: 32))
-        Files.write(path("contents/b.jpg"), Images.jpeg(width: 24, height: 36))
+        try writeBatchInputs()
         Files.write(path("contents/notes.txt"), Array("not an image\n".utf8))
-        for (name, side) in [("s1", 24), ("s2", 32), ("s3", 20)] {
-            Files.write(path("styles/\(name).npy"), NPY.encode(Images.smooth(width: side, height: side + 4)))
-        }
     }
 
     func batch(_ arguments: [String]) -> [String] { arguments + ["--weights", "weights.safetensors", "-q"] }
@@ -71,5 +64,19 @@ final class BatchTests: CLITestCase {
         // A rerun that picks up an earlier output as input would overwrite it.
         Files.write(path("contents/a_stylized_style.png"), Images.png(width: 20, height: 20))
         try expectError(batch(["contents/a*.png", "style.png", "-o", "contents"]), ["contents/a_stylized_style.png", "one of the input images"])
+    }
+}
+
+extension CLITestCase {
+    /// Tiny weights, contents/a.png (40×32) and b.jpg (24×36), styles/s1…s3.npy.
+    func writeBatchInputs() throws {
+        try writeTinyWeights()
+        mkdir(path("contents"), 0o755)
+        mkdir(path("styles"), 0o755)
+        Files.write(path("contents/a.png"), Images.png(width: 40, height: 32))
+        Files.write(path("contents/b.jpg"), Images.jpeg(width: 24, height: 36))
+        for (name, side) in [("s1", 24), ("s2", 32), ("s3", 20)] {
+            Files.write(path("styles/\(name).npy"), NPY.encode(Images.smooth(width: side, height: side + 4)))
+        }
     }
 }

@@ -14,14 +14,7 @@ final class ShardedBatchTests: CLITestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try writeTinyWeights()
-        mkdir(path("contents"), 0o755)
-        mkdir(path("styles"), 0o755)
-        Files.write(path("contents/a.png"), Images.png(width: 40, height: 32))
-        Files.write(path("contents/b.jpg"), Images.jpeg(width: 24, height: 36))
-        for (name, side) in [("s1", 24), ("s2", 32), ("s3", 20)] {
-            Files.write(path("styles/\(name).npy"), NPY.encode(Images.smooth(width: side, height: side + 4)))
-        }
+        try writeBatchInputs()
     }
 
     func batch(_ out: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> RunResult {
