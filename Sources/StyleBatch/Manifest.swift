@@ -17,7 +17,8 @@ public struct ManifestEntry: Codable, Equatable, Sendable {
     public var style: String
     public var output: String
     public var status: Status
-    /// Wall-clock seconds spent on the pair (the resume check for skipped pairs), to the millisecond.
+    /// Wall-clock seconds spent on the pair, to the millisecond: the resume check for skipped pairs;
+    /// for the first pair of each style in a run, also the style's preparation.
     public var seconds: Double
     /// The one-line error of a failed pair.
     public var error: String?
