@@ -27,6 +27,8 @@ cd "$work"
 "$bin" contents styles -o transformer --weights stytr2.safetensors --mode transformer -q
 "$bin" 'contents/c[01].png' styles -o gram --mode gram --weights none -q
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) threads"
+# The same run's full forward pass, to scale the pair costs to the README's quiet-machine figures.
+"$bin" bench stytr2 --size 512 2>&1 | tail -1
 python3 - <<'PY'
 import json
 for mode in ("transformer", "gram"):

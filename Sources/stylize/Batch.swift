@@ -25,8 +25,12 @@ extension Run {
         try plan.createDirectory()
         let mine = shard.pairs(of: plan)
         let slash = output.hasSuffix("/") ? "" : "/"
-        let manifest = try ManifestWriter(path: self.manifest ?? output + slash + Manifest.defaultName(for: shard))
-        try StaleTemporaries.remove(for: mine.map(\.output), in: output)
+        let manifestPath = self.manifest ?? output + slash + Manifest.defaultName(for: shard)
+        // Only an earlier run of this shard, which made its manifest, can have left temporary files:
+        // a first run does not list a possibly huge output directory.
+        let earlierRun = access(manifestPath, F_OK) == 0
+        let manifest = try ManifestWriter(path: manifestPath)
+        if earlierRun { try StaleTemporaries.remove(for: mine.map(\.output), in: output) }
         if !quiet {
             let part = shard.count == 1 ? "\(plan.count) pairs" : "shard \(shard.label) (\(shard.source)): \(mine.count) of \(plan.count) pairs"
             let threads = grant.map { "; \($0.threads) thread\($0.threads == 1 ? "" : "s") (\($0.source))" } ?? ""
