@@ -3,6 +3,9 @@ import StyleBatch
 import StyleCore
 import StyleIO
 import StyleTransfer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Run {
     /// Exit status of a batch in which some pairs failed (1 stays for errors that stop the run).
@@ -12,16 +15,12 @@ extension Run {
     /// once and preparing each style once. A pair whose output is current (`ResumeCheck`) is
     /// skipped; one that fails is reported on one line and recorded in the manifest, and the run goes on.
     func runBatch(_ options: StyleOptions) throws {
-        let formats: [String: ImageFile.Format] = ["png": .png, "jpg": .jpeg, "jpeg": .jpeg, "npy": .npy]
-        guard let fileFormat = formats[format ?? "png"] else {
-            throw StyleError.invalidArgument("--format must be png, jpg or npy, not '\(format!)'")
-        }
         let environment = ProcessInfo.processInfo.environment
         let shard = try shardToRun(environment)
-        let plan = try BatchPlan(content: content, style: styles[0], directory: output, format: fileFormat)
+        let plan = try BatchPlan(content: content, style: styles[0], directory: output, format: (format ?? .png).format)
         let grant = CPUGrant.current(environment: environment)
         WorkerLimit.set(grant?.threads)
-        let stylizer = try Stylizer(options: options)
+        let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
         try plan.createDirectory()
         let mine = shard.pairs(of: plan)
         let slash = output.hasSuffix("/") ? "" : "/"
@@ -34,46 +33,57 @@ extension Run {
         if !quiet {
             let part = shard.count == 1 ? "\(plan.count) pairs" : "shard \(shard.label) (\(shard.source)): \(mine.count) of \(plan.count) pairs"
             let threads = grant.map { "; \($0.threads) thread\($0.threads == 1 ? "" : "s") (\($0.source))" } ?? ""
-            fputs("stylize: \(stylizer.modeDescription); \(part) into \(output)\(threads)\n", stderr)
+            fputs("stylize: \(stylizer.reason); \(part) into \(output)\(threads)\n", stderr)
         }
         let digests = InputDigests()
         var written = 0, skipped = 0, done = 0
-        func record(_ pair: BatchPlan.Pair, _ status: ManifestEntry.Status, since start: Date, error: Error? = nil) throws {
+        func record(_ pair: BatchPlan.Pair, _ status: ManifestEntry.Status, since started: Double, error: Error? = nil) throws {
             done += 1
-            if let error { fputs("error: \(oneLine("\(pair.content) with \(pair.style): \(oneLine(error))"))\n", stderr) }
-            try manifest.append(ManifestEntry(pair: pair, status: status, seconds: Date().timeIntervalSince(start),
-                                              error: error.map { oneLine($0) }, shard: shard, shardPairs: mine.count))
+            let message = error.map { cliMessage($0, content: pair.content, styles: [pair.style]) }
+            if let message { fputs("error: \(oneLine("\(pair.content) with \(pair.style): \(message)"))\n", stderr) }
+            try manifest.append(ManifestEntry(pair: pair, status: status, seconds: monotonicSeconds() - started,
+                                              error: message, shard: shard, shardPairs: mine.count))
+            if json && status == .failed {
+                var result = ResultRecord(content: pair.content, styles: [pair.style], output: pair.output)
+                result.error = message
+                result.print()
+            }
         }
         for style in plan.styles {
             var prepared: Result<PreparedStyle, Error>?
             for pair in mine where pair.style == style {
-                let start = Date()
+                let started = monotonicSeconds()
                 let state = ResumeCheck.state(of: pair.output) { stored in
                     try pairMetadata(stylizer, pair, result: Tensor(shape: try Self.recordedShape(stored)), digests: digests)
                 }
                 if state == .current {
                     skipped += 1
-                    try record(pair, .skipped, since: start)
+                    try record(pair, .skipped, since: started)
                     if !quiet { fputs("[\(done)/\(mine.count)] \(pair.output): up to date, skipped\n", stderr) }
                     continue
                 }
                 if case let .stale(reason) = state, !quiet { fputs("\(pair.output): redoing it (\(oneLine(reason)))\n", stderr) }
                 let bar = ProgressBar(enabled: !quiet)
                 do {
-                    if prepared == nil { prepared = Result { try stylizer.prepareStyle(ImageFile.read(style, maxPixels: maxPixels)) } }
-                    let result = try stylizer.stylize(content: ImageFile.read(pair.content, maxPixels: maxPixels), style: prepared!.get(),
+                    if prepared == nil { prepared = Result { try stylizer.prepareStyle(ImageFile.read(style, maxPixels: options.maxPixels)) } }
+                    let result = try stylizer.stylize(content: ImageFile.read(pair.content, maxPixels: options.maxPixels), styles: [prepared!.get()],
                                                       progress: bar.update) { step, image in
-                        try ImageFile.write(image, to: Self.snapshotPath(pair.output, step: step), quality: quality)
+                        try ImageFile.write(image, to: Self.snapshotPath(pair.output, step: step), quality: options.quality)
                     }
                     bar.finish()
-                    try ImageFile.write(result, to: pair.output, quality: quality,
+                    try ImageFile.write(result, to: pair.output, quality: options.quality,
                                         metadata: try pairMetadata(stylizer, pair, result: result, digests: digests))
                     written += 1
-                    try record(pair, .written, since: start)
+                    try record(pair, .written, since: started)
                     if !quiet { fputs("[\(done)/\(mine.count)] \(pair.output)\n", stderr) }
+                    if json {
+                        var record = ResultRecord(content: pair.content, styles: [pair.style], output: pair.output)
+                        record.finish(stylizer, result: result, seconds: monotonicSeconds() - started)
+                        record.print()
+                    }
                 } catch {
                     bar.finish()
-                    try record(pair, .failed, since: start, error: error)
+                    try record(pair, .failed, since: started, error: error)
                 }
             }
         }
@@ -83,20 +93,20 @@ extension Run {
         if written + skipped < mine.count { Glibc.exit(Self.somePairsFailedStatus) }
     }
 
-    /// The shard `--shard` names (the whole batch without it); errors name the option.
+    /// The shard `--shard` names (the whole batch without it).
     func shardToRun(_ environment: [String: String]) throws -> Shard {
         guard let shard else { return .whole }
         do {
             return try Shard.parse(shard, environment: environment)
         } catch let error as ShardError {
-            throw StyleError.invalidArgument("--shard \(shard == "auto" ? "auto: " : "")\(error.problem)")
+            throw StyleError.invalidArgument("{shard} \(shard == "auto" ? "auto: " : "")\(error.problem)")
         }
     }
 
     /// What a pair's output records: the reproduction metadata plus the SHA-256 of each input's bytes,
     /// so a rerun can tell a current output from one made of other inputs or options.
     func pairMetadata(_ stylizer: Stylizer, _ pair: BatchPlan.Pair, result: Tensor, digests: InputDigests) throws -> [(key: String, value: String)] {
-        try metadata(stylizer, content: pair.content, styles: [pair.style], result: result).map { (key: $0.0, value: $0.1) }
+        Self.metadata(stylizer, content: pair.content, styles: [pair.style], result: result).map { (key: $0.0, value: $0.1) }
             + [("stylize:content-sha256", try digests.digest(of: pair.content)), ("stylize:style-sha256", try digests.digest(of: pair.style))]
     }
 
@@ -110,7 +120,3 @@ extension Run {
         return [3, parts[1], parts[0]]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -16,7 +16,7 @@ struct BatchReportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            guard slowest >= 0 else { throw StyleError.invalidArgument("--slowest must be 0 or more, not \(slowest)") }
+            guard slowest >= 0 else { throw StyleError.invalidArgument("{slowest} must be 0 or more, not \(slowest)") }
             var manifests: [(path: String, entries: [ManifestEntry], unreadableLines: Int)] = []
             for path in paths {
                 var isDirectory: ObjCBool = false
