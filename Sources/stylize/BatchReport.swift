@@ -7,7 +7,7 @@ import StyleCore
 struct BatchReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch-report",
-        abstract: "Merge a sharded batch's manifests: totals, slowest pairs, failures.",
+        abstract: "Merge a sharded batch's manifests: totals, slowest, failures.",
         discussion: "Exit status: 0 when every pair of every shard is written or skipped, 2 when some failed or are missing, 1 when no manifest can be read.")
 
     @Argument(help: "Output directories (their stylize-manifest-*.jsonl files) or manifest files.") var paths: [String]
