@@ -31,20 +31,16 @@ public struct CPUGrant: Equatable, Sendable {
 
     /// `detect` on this process: its environment, the cgroup file, sysconf's cores online.
     public static func current(environment: [String: String]) -> CPUGrant? {
-        let cpuMax = try? String(decoding: readFile(cgroupFile), as: UTF8.self)
-        return detect(environment: environment, cpuMax: cpuMax, online: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        detect(environment: environment, cpuMax: readSmallFile(cgroupFile), online: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// A small file's bytes (cgroup files report size 0, so read to the end).
-    private static func readFile(_ path: String) throws -> [UInt8] {
+    /// The first 256 bytes of a small file as text (cpu.max is one short line), nil when unreadable.
+    private static func readSmallFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CPUGrantUnreadable() }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n >= 0 else { throw CPUGrantUnreadable() }
-        return Array(buffer[..<n])
+        return n >= 0 ? String(decoding: buffer[..<n], as: UTF8.self) : nil
     }
-
-    private struct CPUGrantUnreadable: Error {}
 }
