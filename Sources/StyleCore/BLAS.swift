@@ -30,9 +30,16 @@ public enum BLAS {
         return 1
     }()
 
-    /// `load()` for kernels: a missing BLAS is a setup error no computation can survive.
+    /// `load()` for kernels, which cannot throw. Entry points call `load()` first and report its error;
+    /// a caller that did not still gets that error as one line and exit status 1, not a crash.
     @inline(__always) static func ensureLoaded() {
-        if case let .failure(error) = state { fatalError("\(error)") }
+        if case let .failure(error) = state { exitReporting(error) }
+    }
+
+    private static func exitReporting(_ error: StyleError) -> Never {
+        flockfile(stderr)  // one line even if several worker threads get here; never unlocked
+        fputs("error: \(error)\n", stderr)
+        _exit(1)
     }
 
     private static let state: Result<Info, StyleError> = {

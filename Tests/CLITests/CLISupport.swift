@@ -378,9 +378,9 @@ class CLITestCase: XCTestCase {
     /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
     @discardableResult
     func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1, launcher: [String] = [],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+                     environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let before = Files.snapshot(directory)
-        let result = try stylize(arguments, in: directory, launcher: launcher)
+        let result = try stylize(arguments, in: directory, environment: environment, launcher: launcher)
         assertOneLineError(result, fragments, status: status, file: file, line: line)
         let after = Files.snapshot(directory)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)
