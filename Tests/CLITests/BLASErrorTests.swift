@@ -16,11 +16,11 @@ final class BLASErrorTests: CLITestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        let maps = try XCTUnwrap(Files.readText("/proc/self/maps"))
         let png = try XCTUnwrap(maps.split(separator: "\n").lazy.compactMap { $0.split(separator: " ").last }.first { $0.contains("/libpng16.so") })
         mkdir(path("lib"), 0o755)
         library = path("lib/libopenblas.so.0")
-        Files.write(library, try XCTUnwrap(Files.read(String(png))))
+        Files.write(library, try XCTUnwrap(Files.read(String(png)), "\(png)"))
         try writeTinyWeights()
     }
 

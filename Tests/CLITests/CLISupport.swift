@@ -173,6 +173,13 @@ enum Files {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// A text file read to its end, also /proc files (whose size reads as 0); nil if it cannot be opened.
+    static func readText(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     /// Removes a directory tree, first making everything in it writable (tests make read-only dirs).
     static func removeTree(_ path: String) {
         if let walker = FileManager.default.enumerator(atPath: path) {

@@ -44,8 +44,7 @@ final class DirectoryWatch {
 /// User plus system CPU time of process `pid` so far, in seconds (fields 14 and 15 of /proc/PID/stat),
 /// or nil once it has gone.
 func cpuSeconds(_ pid: pid_t) -> Double? {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let nameEnd = text.lastIndex(of: ")") else { return nil }  // the name (field 2) may hold spaces
+    guard let text = Files.readText("/proc/\(pid)/stat"), let nameEnd = text.lastIndex(of: ")") else { return nil }  // the name (field 2) may hold spaces
     let fields = text[text.index(after: nameEnd)...].split(separator: " ")  // fields[0] is field 3
     guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
