@@ -40,9 +40,9 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
     return bytes
 }
 
-/// Writes all of `bytes` to `fd`, resuming after short writes and EINTR. Returns nil, or the errno
-/// of the write that failed.
-func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
+/// Writes all of `bytes` to `fd` (a file, or standard output), resuming after short writes and
+/// EINTR. Returns nil, or the errno of the write that failed.
+public func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
     var done = 0
     while done < bytes.count {
         #if canImport(Glibc)
