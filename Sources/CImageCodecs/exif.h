@@ -58,4 +58,16 @@ static inline void cic_orient(int o, uint32_t sx, uint32_t sy, uint32_t sw, uint
     }
 }
 
+/// Writes the RGB of stored pixel (sx, sy) of an sw×sh image where orientation `o` displays it, in
+/// `out`, (3,oh,ow) planar with ow×oh the displayed size.
+static inline void cic_store_oriented(float *out, int o, uint32_t sx, uint32_t sy, uint32_t sw, uint32_t sh,
+                                      float r, float g, float b) {
+    uint32_t ox, oy;
+    cic_orient(o, sx, sy, sw, sh, &ox, &oy);
+    size_t plane = (size_t)sw * sh, i = (size_t)oy * (o >= 5 ? sh : sw) + ox;
+    out[i] = r;
+    out[plane + i] = g;
+    out[2 * plane + i] = b;
+}
+
 #endif

@@ -238,7 +238,6 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
     }
     // Freed by jpeg_destroy_decompress with the rest of libjpeg's pools, even after a longjmp.
     JSAMPARRAY row = (*cinfo->mem->alloc_sarray)((j_common_ptr)cinfo, JPOOL_IMAGE, sw * (JDIMENSION)comps, 1);
-    size_t plane = (size_t)ow * oh;
     float unit[256];
     cic_fill_unit_levels(unit);
     while (cinfo->output_scanline < sh) {
@@ -264,12 +263,7 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
                 g = (1.0f - m) * (1.0f - k);
                 b = (1.0f - y) * (1.0f - k);
             }
-            uint32_t ox, oy;
-            cic_orient(o, sx, sy, sw, sh, &ox, &oy);
-            size_t i = (size_t)oy * ow + ox;  // out is (3,oh,ow)
-            out[i] = r;
-            out[plane + i] = g;
-            out[2 * plane + i] = b;
+            cic_store_oriented(out, o, sx, sy, sw, sh, r, g, b);
         }
     }
     jpeg_finish_decompress(cinfo);

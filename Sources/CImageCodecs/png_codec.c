@@ -161,8 +161,6 @@ int cic_png_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *h
 /// into the three planes of out, compositing alpha over white and applying EXIF orientation `o`.
 static void png_store_row(const uint8_t *row, int channels, int depth, const float unit[256], float *out,
                           int o, uint32_t sy, uint32_t sw, uint32_t sh) {
-    size_t plane = (size_t)sw * sh;
-    uint32_t ow = o >= 5 ? sh : sw;  // displayed width
     for (uint32_t x = 0; x < sw; x++) {
         float s[4];
         for (int c = 0; c < channels; c++) {
@@ -182,12 +180,7 @@ static void png_store_row(const uint8_t *row, int channels, int depth, const flo
             g = g * a + (1.0f - a);
             b = b * a + (1.0f - a);
         }
-        uint32_t ox, oy;
-        cic_orient(o, x, sy, sw, sh, &ox, &oy);
-        size_t i = (size_t)oy * ow + ox;  // out is (3,oh,ow)
-        out[i] = r;
-        out[plane + i] = g;
-        out[2 * plane + i] = b;
+        cic_store_oriented(out, o, x, sy, sw, sh, r, g, b);
     }
 }
 

@@ -81,7 +81,7 @@ final class SignalTests: CLITestCase {
         while !process.stderrSoFar.contains("stylize: transformer mode") && process.process.isRunning && Date() < deadline {
             usleep(5000)
         }
-        let computingFrom = cpuSeconds(process.pid) ?? 0
+        let computingFrom = try XCTUnwrap(cpuSeconds(process.pid), "the CPU time of the running process")
         while (cpuSeconds(process.pid) ?? .infinity) < computingFrom + 0.2 && process.process.isRunning && Date() < deadline {
             usleep(5000)
         }
