@@ -100,9 +100,9 @@ build_swift() {  # name DEFINE
         objects+=("$b/$(basename "$src" .c).o")
     done
     local sflags=(-parse-as-library -O -g -sanitize=fuzzer,address -wmo -I "$b" -Xcc "-fmodule-map-file=$b/include/module.modulemap")
-    # StyleCore: only what StyleIO uses (Tensor, StyleError, WeightProvider and its SplitMix64); the rest needs BLAS.
+    # StyleCore: only what StyleIO uses (Tensor, StyleError and its InvalidOption, WeightProvider and its SplitMix64); the rest needs BLAS.
     "$SWIFTC" "${sflags[@]}" -module-name StyleCore -emit-module -emit-module-path "$b/StyleCore.swiftmodule" -c \
-        "$ROOT"/Sources/StyleCore/{Tensor,StyleError,WeightProvider,SplitMix64}.swift -o "$b/StyleCore.o"
+        "$ROOT"/Sources/StyleCore/{Tensor,StyleError,InvalidOption,WeightProvider,SplitMix64}.swift -o "$b/StyleCore.o"
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
