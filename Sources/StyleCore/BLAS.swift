@@ -11,6 +11,9 @@ public enum BLAS {
         public var core: String
         public var openBLASChoice: String
         public var reason: String
+        /// OPENBLAS_CORETYPE as the environment set it (nil: unset), and the core the engine would run without it.
+        public var environmentCore: String?
+        public var coreWithoutEnvironment: String?
         /// Threads the engine uses for BLAS work (each OpenBLAS call itself is single-threaded).
         public var threads: Int
         public var cpu: CPUFeatures
@@ -66,6 +69,7 @@ public enum BLAS {
         sb_set_num_threads(1)
         return .success(Info(library: String(cString: sb_library_path()), config: String(cString: sb_config()),
                              core: String(cString: sb_corename()), openBLASChoice: native, reason: choice.reason,
+                             environmentCore: user.flatMap { $0.isEmpty ? nil : $0 }, coreWithoutEnvironment: choice.withoutUserSetting,
                              threads: threads, cpu: cpu))
     }()
 }
