@@ -25,6 +25,7 @@ public final class Stylizer: @unchecked Sendable {
     ///   `StyleError` for missing or corrupt weights.
     public convenience init(options: StyleOptions, weights: WeightsLocation) throws {
         try options.validate()
+        _ = try BLAS.load()
         try self.init(options: options, choice: EngineChoice(mode: options.mode, weights: weights, seed: options.gram.seed))
     }
 
