@@ -11,7 +11,7 @@ public final class InputDigests {
     /// - Throws: `StyleError.io` when the file cannot be read.
     public func digest(of path: String) throws -> String {
         if let hex = known[path] { return hex }
-        let hex = try SHA256.hash(file: path).hex  // the one call to swap for StyleIO's sha256Hex(file:)
+        let hex = try sha256Hex(file: path)
         known[path] = hex
         return hex
     }

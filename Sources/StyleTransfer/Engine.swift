@@ -80,7 +80,7 @@ struct EngineChoice {
     }
 
     static func identity(_ file: SafeTensorsFile) -> WeightsFile {
-        WeightsFile(path: file.path, sha256: file.withBytes { SHA256.hash($0).hex })
+        WeightsFile(path: file.path, sha256: file.withBytes { sha256Hex($0) })
     }
 
     static func loadStyTr2(_ file: SafeTensorsFile) throws -> StyTr2Model {

@@ -114,12 +114,8 @@ func readImage(_ path: String, maxPixels: Int) throws -> Tensor {
 /// Writes bytes to standard output whole; a closed pipe is an error, not a crash.
 func writeStandardOutput(_ bytes: [UInt8]) throws {
     signal(SIGPIPE, SIG_IGN)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw StyleError.write(path: "stdout", reason: String(cString: strerror(errno))) }
-        offset += n
+    if let error = bytes.withUnsafeBytes({ writeAll($0, to: STDOUT_FILENO) }) {
+        throw StyleError.write(path: "stdout", reason: String(cString: strerror(error)))
     }
 }
 

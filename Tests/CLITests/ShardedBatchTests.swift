@@ -75,7 +75,7 @@ final class ShardedBatchTests: CLITestCase {
         XCTAssertEqual(try statuses("out/stylize-manifest-0-of-1.jsonl").suffix(6).filter { $0.hasPrefix("written") }, ["written a_stylized_s3.png"])
         XCTAssertEqual(Files.temporaries(in: path("out")), [])
         XCTAssertEqual(try ImageFile.readMetadata(path("out/a_stylized_s3.png")).first { $0.key == "stylize:content-sha256" }?.value,
-                       try SHA256.hash(file: path("contents/a.png")).hex)
+                       try sha256Hex(file: path("contents/a.png")))
         // .npy outputs record nothing, so they are always redone.
         XCTAssertEqual(try batch("npy", ["--format", "npy", "-q"]).status, 0)
         XCTAssertEqual(try batch("npy", ["--format", "npy"]).stderrLines.last, "6 of 6 pairs written")
