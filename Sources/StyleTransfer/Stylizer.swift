@@ -93,18 +93,18 @@ public final class Stylizer {
     /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode (unless
     /// `options.preserveColor` is `.luminance`). Gram mode hands `snapshot` the current image every
     /// `options.gram.snapshotEvery` steps and calls `progress` after every step; `isCancelled` returning
-    /// true stops it with `CancellationError`.
+    /// true stops it with `CancellationError`; `unchanged` hears when Gram mode could not move the image.
     /// - Throws: `StyleError` for bad images or options; `CancellationError`.
     public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-        try stylize(content: content, styles: [style], progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
+        try stylize(content: content, styles: [style], progress: progress, snapshot: snapshot, isCancelled: isCancelled, unchanged: unchanged)
     }
 
     /// `stylize(content:style:…)` with a blend of one or more style images, weighted by `options.styleBlend`.
     public func stylize(content: Tensor, styles: [Tensor], progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
         let color = options.preserveColor
         if let transformer {
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
@@ -119,7 +119,7 @@ public final class Stylizer {
         return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: options.styleBlend, network: network, options: options.gram,
                                             progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
                                             snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
-                                            isCancelled: isCancelled), content: c)
+                                            isCancelled: isCancelled, unchanged: unchanged), content: c)
     }
 }
 

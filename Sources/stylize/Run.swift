@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "Resize the style's long side to N pixels (0 keeps it).") var styleSize: Int = 512
     @Option(parsing: .unconditional, help: "JPEG quality, 1–100.") var quality: Int = 92
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
-    @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
+    @Flag(name: .shortAndLong, help: "No messages on stderr except warnings and errors.") var quiet = false
     @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
     @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
     @Option(help: "Keep the content's colours: none, luminance (stylise luminance only) or histogram (match the style's colours to the content's first).") var preserveColor: String = "none"
@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "Gram: total-variation weight (0 = off).") var tvWeight: Float = 0
     @Option(help: "Gram: content layers, comma-separated (default relu4_2 for VGG-19).") var contentLayers: String?
     @Option(help: "Gram: style layers with optional weights, e.g. relu1_1:1,relu2_1:0.5 (default relu1_1…relu5_1).") var styleLayers: String?
-    @Option(help: "Gram: distance for content and style terms: mse, l1, cosine or frobenius.") var metric: String = "mse"
+    @Option(help: "Gram: distance for content and style terms: mse, l1, cosine, frobenius, or kl (style: KL divergence of Gram matrices as distributions; content then mse).") var metric: String = "mse"
     @Option(help: "Gram: lbfgs or adam.") var optimizer: String = "lbfgs"
     @Option(parsing: .unconditional, help: "Gram: learning rate (L-BFGS default 1, Adam default 0.02).") var lr: Double?
     @Option(parsing: .unconditional, help: "Gram: L-BFGS history size.") var history: Int = 100
@@ -44,6 +44,12 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
     @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384 (each runs --steps), or off (default: long side /4 and /2, 100 and 60 steps).") var multiscale: String?
     @Option(parsing: .unconditional, help: "Gram: also write the image every K steps, as OUTPUT's name + .stepNNNN.") var saveEvery: Int = 0
+    // Gram mode, issue 19 (loss scale, patch term): parsed in gramOptionsIssue19(_:).
+    @Option(help: "Gram: normalized (each term divided by its target's size: one --style-weight default for any network) or tutorial (raw, as PyTorch's tutorial).") var lossScale: String = "normalized"
+    @Option(help: "Gram: style term: gram (Gatys), mrf (Li & Wand: feature patches matched to the style's) or both.") var styleLoss: String = "gram"
+    @Option(parsing: .unconditional, help: "Gram: weight of the patch (mrf) term (default \(MRFOptions.defaultWeight)).") var mrfWeight: Float?
+    @Option(help: "Gram: layers of the patch term, comma-separated (default relu3_1,relu4_1 for VGG-19).") var mrfLayers: String?
+    @Option(parsing: .unconditional, help: "Gram: take style patches every N feature pixels (default 2; 1 = all, slower).") var mrfStride: Int = 2
 
     func validate() throws {
         guard !styles.isEmpty else { throw ValidationError("Missing expected argument '<styles> ...': give at least one style image") }
@@ -85,11 +91,15 @@ struct Run: ParsableCommand {
             let stylizer = try Stylizer(options: options)
             if !quiet { fputs("stylize: \(stylizer.modeDescription)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)
-            let result = try stylizer.stylize(content: contentImage, styles: styleImages, progress: bar.update) { step, image in
+            var unchanged: UnchangedImage?
+            let result = try stylizer.stylize(content: contentImage, styles: styleImages, progress: bar.update, snapshot: { step, image in
                 try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: quality)
-            }
+            }, unchanged: { unchanged = $0 })
             bar.finish()
-            try ImageFile.write(result, to: output, quality: quality, metadata: try metadata(stylizer, content: content, styles: styles, result: result))
+            // Even with -q: exit 0 with the input written back must not pass unnoticed.
+            if let unchanged { fputs("warning: \(unchanged)\n", stderr) }
+            try ImageFile.write(result, to: output, quality: quality, metadata: try metadata(stylizer, content: content, styles: styles, result: result)
+                                + (unchanged.map { [("stylize:warning", "\($0)")] } ?? []))
         } catch {
             fail(error)
         }
@@ -116,7 +126,7 @@ struct Run: ParsableCommand {
         guard let m = DistanceMetric(rawValue: metric) else {
             throw StyleError.invalidArgument("--metric must be one of \(DistanceMetric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
         }
-        g.contentMetric = m; g.styleMetric = m
+        g.contentMetric = m == .kl ? .mse : m; g.styleMetric = m
         if let contentLayers { g.contentLayers = contentLayers.split(separator: ",").map(String.init) }
         if let styleLayers {
             g.styleLayers = try styleLayers.split(separator: ",").map { item in
@@ -148,7 +158,25 @@ struct Run: ParsableCommand {
             }
             g.scales = sizes.map { $0! }
         }
+        try gramOptionsIssue19(&g)
         return g
+    }
+
+    /// --loss-scale, --style-loss, --mrf-weight, --mrf-layers, --mrf-stride.
+    func gramOptionsIssue19(_ g: inout GramOptions) throws {
+        guard let scale = LossScale(rawValue: lossScale) else {
+            throw StyleError.invalidArgument("--loss-scale must be normalized or tutorial, not '\(lossScale)'")
+        }
+        guard let kind = StyleLossKind(rawValue: styleLoss) else {
+            throw StyleError.invalidArgument("--style-loss must be gram, mrf or both, not '\(styleLoss)'")
+        }
+        if let mrfWeight, !(mrfWeight >= 0 && mrfWeight.isFinite) {
+            throw StyleError.invalidArgument("--mrf-weight must be 0 or more, not \(mrfWeight)")
+        }
+        guard mrfStride >= 1 else { throw StyleError.invalidArgument("--mrf-stride must be 1 or more, not \(mrfStride)") }
+        g.lossScale = scale; g.styleLoss = kind
+        g.mrf.weight = mrfWeight; g.mrf.styleStride = mrfStride
+        if let mrfLayers { g.mrf.layers = mrfLayers.split(separator: ",").map(String.init) }
     }
 
     /// "2,1" → [2, 1]; the range is checked by `normalizedBlendWeights`.

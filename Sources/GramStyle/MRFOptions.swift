@@ -1,0 +1,18 @@
+/// Settings of the patch (MRF) style term (Li & Wand 2016), used when `GramOptions.styleLoss` is `.mrf` or `.both`.
+public struct MRFOptions: Sendable, Equatable {
+    /// Weight of the patch term; nil: `defaultWeight`.
+    public var weight: Float? = nil
+    /// Layers whose 3×3 feature patches are matched; nil: the network's `defaultPatchLayers`
+    /// (relu3_1 and relu4_1 for VGG-19).
+    public var layers: [String]? = nil
+    /// Style patches are taken every `styleStride` positions in each direction (image patches at every
+    /// position): stride 2 keeps a quarter of them, which at 512² cuts the matching GEMM 4× and still
+    /// offers each image patch a neighbour within one feature pixel.
+    public var styleStride = 2
+
+    public init() {}
+
+    /// With the normalised loss scale the patch term is a relative error like the content term; 1e2 makes
+    /// the patches carry the style's marks while relu4_2 keeps the layout (compared on the samples).
+    public static let defaultWeight: Float = 1e2
+}
