@@ -16,8 +16,8 @@ struct PatchLoss {
     /// ‖sⱼ‖ of each style patch: sⱼ = filters[j]·norms[j].
     let norms: [Float]
     let normalizer: Float
-    /// Floats of match scores alive at once (64 MB).
-    static let scoreBudget = 16 << 20
+    /// Floats of match scores alive at once (64 MB; at least one row of positions).
+    var scoreBudget = 16 << 20
 
     /// Patches of every style feature map (C,Hs,Ws) at positions 0, stride, 2·stride, … in each direction.
     /// - Throws: `StyleError.invalidArgument` when a style's feature map is smaller than 3×3.
@@ -65,7 +65,7 @@ struct PatchLoss {
     func matches(_ f: Tensor) -> [Int32] {
         let c = f.shape[0], h = f.shape[1], w = f.shape[2], oh = h - 2, ow = w - 2, ns = norms.count
         var result = [Int32](repeating: 0, count: oh * ow)
-        let rows = max(1, min(oh, Self.scoreBudget / max(1, ns * ow)))
+        let rows = max(1, min(oh, scoreBudget / max(1, ns * ow)))
         var y0 = 0
         while y0 < oh {
             let y1 = min(oh, y0 + rows)

@@ -50,7 +50,7 @@ extension UnchangedImage {
         let steps = ran.reduce(0) { $0 + $1.iterations }
         let change = passes.map(\.largestChange).max()! * 255
         return UnchangedImage(
-            reason: "\(steps) optimiser steps moved no pixel by one 8-bit level (largest change \(change) levels)",
+            reason: "\(steps) optimiser step\(steps == 1 ? "" : "s") moved no pixel by one 8-bit level (largest change \(change) levels)",
             remedy: "raise \(weights), the learning rate or the steps")
     }
 
