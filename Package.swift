@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "StyleCore", targets: ["StyleCore"]),
         .library(name: "StyleIO", targets: ["StyleIO"]),
         .library(name: "StyTr2", targets: ["StyTr2"]),
+        .library(name: "GramStyle", targets: ["GramStyle"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
     ],
     dependencies: [
@@ -23,8 +24,8 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "StyleCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "StyleIO", dependencies: ["StyleCore", "CImageCodecs"]),
-        .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
-        .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
+        .target(name: "StyTr2", dependencies: ["StyleCore"]),
+        .target(name: "GramStyle", dependencies: ["StyleCore"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
         .executableTarget(name: "stylize", dependencies: [
             "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer",

@@ -1,3 +1,5 @@
+import StyleCore
+
 /// Settings of the patch (MRF) style term (Li & Wand 2016), used when `GramOptions.styleLoss` is `.mrf` or `.both`.
 public struct MRFOptions: Sendable, Equatable {
     /// Weight of the patch term; nil: `defaultWeight`.
@@ -11,6 +13,12 @@ public struct MRFOptions: Sendable, Equatable {
     public var styleStride = 2
 
     public init() {}
+
+    /// Throws `InvalidOption` ("mrf_weight", "mrf_stride") for a value outside its range.
+    func validate() throws {
+        if let weight, !(weight >= 0 && weight.isFinite) { throw InvalidOption("mrf_weight", "must be 0 or more, not \(weight)") }
+        if styleStride < 1 { throw InvalidOption("mrf_stride", "must be 1 or more, not \(styleStride)") }
+    }
 
     /// With the normalised loss scale the patch term is a relative error like the content term; 1e2 makes
     /// the patches carry the style's marks while relu4_2 keeps the layout (compared on the samples).

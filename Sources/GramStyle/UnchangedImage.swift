@@ -1,6 +1,6 @@
 import StyleCore
 
-/// Why a Gram-mode run returned its starting image: the optimiser stopped before its first step, or its
+/// Why a Gram-mode run returned its starting image: the optimizer stopped before its first step, or its
 /// steps moved no pixel by one 8-bit level. `gramStylize` hands it to its `unchanged` callback.
 public struct UnchangedImage: Sendable, Equatable, CustomStringConvertible {
     /// What happened, e.g. "L-BFGS stopped before its first step: …".
@@ -35,7 +35,7 @@ extension UnchangedImage {
         let weights = "the style weight (now \(styleWeight)) or the content weight (now \(options.contentWeight))"
         let ran = passes.filter { $0.steps > 0 }
         if ran.isEmpty {
-            return UnchangedImage(reason: "no optimiser step was requested (0 steps in every pass)", remedy: "set steps above 0")
+            return UnchangedImage(reason: "no optimizer step was requested (0 steps in every pass)", remedy: "set steps above 0")
         }
         if ran.allSatisfy({ $0.iterations == 0 }) {
             let gradient = ran.compactMap(\.initialGradient).max() ?? 0
@@ -50,7 +50,7 @@ extension UnchangedImage {
         let steps = ran.reduce(0) { $0 + $1.iterations }
         let change = passes.map(\.largestChange).max()! * 255
         return UnchangedImage(
-            reason: "\(steps) optimiser step\(steps == 1 ? "" : "s") moved no pixel by one 8-bit level (largest change \(change) levels)",
+            reason: "\(steps) optimizer step\(steps == 1 ? "" : "s") moved no pixel by one 8-bit level (largest change \(change) levels)",
             remedy: "raise \(weights), the learning rate or the steps")
     }
 

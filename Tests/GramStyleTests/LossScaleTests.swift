@@ -90,13 +90,13 @@ final class LossScaleTests: XCTestCase {
 
     func testTooSmallStepsAndNoStepsAreReported() throws {
         let net = try network(featureScale: 1)
-        var o = GramOptions(); o.steps = 3; o.optimiser = .adam(learningRate: 1e-5)
+        var o = GramOptions(); o.steps = 3; o.optimizer = .adam; o.learningRate = 1e-5
         var notices: [UnchangedImage] = []
         _ = try gramStylize(content: content, style: style, network: net, options: o, unchanged: { notices.append($0) })
         XCTAssertEqual(notices.count, 1)
-        XCTAssertTrue(notices.first?.reason.hasPrefix("3 optimiser steps moved no pixel by one 8-bit level (largest change ") == true, "\(notices)")
+        XCTAssertTrue(notices.first?.reason.hasPrefix("3 optimizer steps moved no pixel by one 8-bit level (largest change ") == true, "\(notices)")
         o.steps = 0; notices = []
         _ = try gramStylize(content: content, style: style, network: net, options: o, unchanged: { notices.append($0) })
-        XCTAssertEqual(notices, [UnchangedImage(reason: "no optimiser step was requested (0 steps in every pass)", remedy: "set steps above 0")])
+        XCTAssertEqual(notices, [UnchangedImage(reason: "no optimizer step was requested (0 steps in every pass)", remedy: "set steps above 0")])
     }
 }
