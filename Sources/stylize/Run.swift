@@ -1,3 +1,4 @@
+import GramStyle
 import ArgumentParser
 import Foundation
 import StyleCore

@@ -91,7 +91,7 @@ final class PatchLossTests: XCTestCase {
         let net = try RandomFeatureNetwork(seed: 5, configuration: c)
         XCTAssertEqual(net.defaultPatchLayers, ["relu3x3", "relu5x5_d2"])
         var o = GramOptions(); o.styleLoss = .both; o.mrf.styleStride = 1
-        let content = testTensor([3, 20, 24], seed: 35, lo: 0, hi: 1), style = testTensor([3, 18, 22], seed: 36, lo: 0, hi: 1)
+        let content = testTensor([3, 20, 24], seed: 35, lo: 0, hi: 1), style = testTensor([3, 20, 24], seed: 36, lo: 0, hi: 1)
         let objective = try GramObjective(network: net, content: content, style: style, options: o)
         XCTAssertEqual(objective.patchWeight, MRFOptions.defaultWeight)
         let x = testTensor([3, 20, 24], seed: 37, lo: 0, hi: 1), g = Tensor(shape: x.shape)

@@ -3,7 +3,7 @@
 # the engine (Gram mode) on the bundled samples: astronaut × strokes at 192 px, seed 0, defaults otherwise.
 #   bash tools/experiments/run.sh [metrics|layers|networks|mrf|weights ...]   (default: all five)
 # Results: out/experiments/*.png (full), tools/experiments/grids/*.jpg (the README's grids).
-# Needs ImageMagick (montage) and numpy. About 25 runs of 192 px; a few minutes each on a busy 2-core machine.
+# Needs ImageMagick (montage, convert) and numpy. 21 runs of 192 px, 1–2.5 min each on a busy 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${STYLIZE_BIN:-.build/release/stylize}  # STYLIZE_BIN: a copy, so a rebuild cannot swap it mid-run
@@ -22,17 +22,17 @@ run() {  # run NAME ARGS… : stylise into out/experiments/NAME.png (kept if alr
   printf '%-24s %4d s\n' "$name" $((SECONDS - start))
 }
 
-grid() {  # grid OUT "label:name" … : one row of labelled 192 px tiles
-  local out=$1; shift
+grid() {  # grid OUT COLUMNS "label:name" … : rows of COLUMNS labelled 192 px tiles
+  local out=$1 columns=$2; shift 2
   local args=()
   for item in "$@"; do args+=(-label "${item%%:*}" "$full/${item#*:}.png"); done
-  montage "${args[@]}" -tile "$#x1" -geometry +4+4 -pointsize 13 -quality 85 "$grids/$out.jpg"
+  montage "${args[@]}" -tile "${columns}x" -geometry +4+4 -pointsize 13 -quality 85 "$grids/$out.jpg"
   echo "wrote $grids/$out.jpg"
 }
 
-metrics() {
+metrics() {  # metric_mse is the default run, which other grids reuse
   for m in mse l1 cosine frobenius kl; do run "metric_$m" --metric "$m"; done
-  grid metrics "mse:metric_mse" "l1:metric_l1" "cosine:metric_cosine" "frobenius:metric_frobenius" "kl (style):metric_kl"
+  grid metrics 5 "mse:metric_mse" "l1:metric_l1" "cosine:metric_cosine" "frobenius:metric_frobenius" "kl (style):metric_kl"
 }
 
 layers() {
@@ -42,28 +42,32 @@ layers() {
   for i in 0 1 2 3; do run "vgg_layers_${names[$i]}" --weights "$vgg" --style-layers "${sets[$i]}"; done
   run random_scales_full --style-layers relu3x3,relu5x5,relu7x7
   run random_scales_half --style-layers relu3x3,relu5x5,relu7x7,relu5x5_d2,relu7x7_d2
-  run random_scales_all
-  grid layers "VGG relu1_1:vgg_layers_1" "VGG 1-2:vgg_layers_1-2" "VGG 1-3:vgg_layers_1-3" "VGG 1-5:vgg_layers_1-5" \
-    "random: full size:random_scales_full" "+ half:random_scales_half" "+ quarter:random_scales_all"
+  run metric_mse
+  grid layers 4 "VGG relu1_1:vgg_layers_1" "VGG 1-2:vgg_layers_1-2" "VGG 1-3:vgg_layers_1-3" "VGG 1-5:vgg_layers_1-5" \
+    "random: full size:random_scales_full" "+ half:random_scales_half" "+ quarter:metric_mse"
 }
 
 networks() {
   [ -s "$vgg" ] || python3 tools/experiments/random_vgg19.py -o "$vgg"
-  run random_scales_all
+  run metric_mse
   run vgg_layers_1-5 --weights "$vgg" --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1
-  grid networks "content:content" "style:style" "random network:random_scales_all" "random He VGG-19:vgg_layers_1-5"
+  grid networks 4 "content:content" "style:style" "random network:metric_mse" "random He VGG-19:vgg_layers_1-5"
 }
 
 mrf() {
-  run random_scales_all
+  run metric_mse
   run style_loss_mrf --style-loss mrf
   run style_loss_both --style-loss both
-  grid mrf "Gram:random_scales_all" "MRF:style_loss_mrf" "Gram + MRF:style_loss_both"
+  grid mrf 3 "Gram:metric_mse" "MRF:style_loss_mrf" "Gram + MRF:style_loss_both"
 }
 
-weights() {  # α/β with β at its default 1e2: α = β·ratio
-  for r in 1e-2 1e-3 1e-4 1e-5; do run "ratio_$r" --content-weight "$(python3 -c "print(1e2 * $r)")"; done
-  grid weights "α/β 1e-2:ratio_1e-2" "1e-3:ratio_1e-3" "1e-4:ratio_1e-4" "1e-5:ratio_1e-5"
+weights() {  # α/β with β at its default 1e2 (α = β·ratio), from the content and from noise
+  for r in 1e-2 1e-3 1e-4 1e-5; do
+    run "ratio_$r" --content-weight "$(python3 -c "print(1e2 * $r)")"
+    run "ratio_noise_$r" --content-weight "$(python3 -c "print(1e2 * $r)")" --init-from noise
+  done
+  grid weights 4 "α/β 1e-2:ratio_1e-2" "1e-3:ratio_1e-3" "1e-4:ratio_1e-4" "1e-5:ratio_1e-5" \
+    "noise start, 1e-2:ratio_noise_1e-2" "1e-3:ratio_noise_1e-3" "1e-4:ratio_noise_1e-4" "1e-5:ratio_noise_1e-5"
 }
 
 # The inputs at the grids' size, for the networks grid.
