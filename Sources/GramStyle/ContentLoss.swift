@@ -12,7 +12,7 @@ struct ContentLoss {
         self.layer = layer
         self.target = target
         self.metric = metric
-        normalizer = scale == .normalized ? metric.magnitude(of: target.data, count: target.count) : 1
+        normalizer = scale.normalizer(metric, target)
     }
 
     /// D(F, P) / m; adds scale·∂(D/m)/∂F to `gradient` (shape of F) if given.

@@ -12,6 +12,13 @@ public enum LossScale: String, Sendable, CaseIterable {
     case tutorial
 }
 
+extension LossScale {
+    /// What a layer's term D(·, target) is divided by: the target's magnitude, or 1 for `.tutorial`.
+    func normalizer(_ metric: DistanceMetric, _ target: Tensor) -> Float {
+        self == .normalized ? metric.magnitude(of: target.data, count: target.count) : 1
+    }
+}
+
 /// Which style term(s) the objective uses.
 public enum StyleLossKind: String, Sendable, CaseIterable {
     /// Gatys et al.: Gram matrices (feature correlations) of the style layers.
