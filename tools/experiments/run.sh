@@ -3,7 +3,7 @@
 # the engine (Gram mode) on the bundled samples: astronaut × strokes at 192 px, seed 0, defaults otherwise.
 #   bash tools/experiments/run.sh [metrics|layers|networks|mrf|weights ...]   (default: all five)
 # Results: out/experiments/*.png (full), tools/experiments/grids/*.jpg (the README's grids).
-# Needs ImageMagick (montage, convert) and numpy. 21 runs of 192 px, 1–2.5 min each on a busy 2-core machine.
+# Needs ImageMagick (montage, convert) and numpy. 22 runs of 192 px, 1–2.5 min each on a busy 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${STYLIZE_BIN:-.build/release/stylize}  # STYLIZE_BIN: a copy, so a rebuild cannot swap it mid-run
@@ -56,9 +56,10 @@ networks() {
 
 mrf() {
   run metric_mse
-  run style_loss_mrf --style-loss mrf
-  run style_loss_both --style-loss both
-  grid mrf 3 "Gram:metric_mse" "MRF:style_loss_mrf" "Gram + MRF:style_loss_both"
+  run style_loss_mrf --style-loss mrf --mrf-weight 0.1
+  run style_loss_mrf_0.2 --style-loss mrf --mrf-weight 0.2
+  run style_loss_both --style-loss both --mrf-weight 0.1
+  grid mrf 4 "Gram:metric_mse" "MRF 0.1 (default):style_loss_mrf" "MRF 0.2:style_loss_mrf_0.2" "Gram + MRF 0.1:style_loss_both"
 }
 
 weights() {  # α/β with β at its default 1e2 (α = β·ratio), from the content and from noise
