@@ -44,7 +44,7 @@ layers() {
   run random_scales_half --style-layers relu3x3,relu5x5,relu7x7,relu5x5_d2,relu7x7_d2
   run metric_mse
   grid layers 4 "VGG relu1_1:vgg_layers_1" "VGG 1-2:vgg_layers_1-2" "VGG 1-3:vgg_layers_1-3" "VGG 1-5:vgg_layers_1-5" \
-    "random: full size:random_scales_full" "+ half:random_scales_half" "+ quarter:metric_mse"
+    "random, full size:random_scales_full" "+ half:random_scales_half" "+ quarter:metric_mse"
 }
 
 networks() {
