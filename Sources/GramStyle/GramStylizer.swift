@@ -145,14 +145,7 @@ func resizedStyle(_ style: Tensor, imageLongSide: Int, scale: Float) -> Tensor {
 /// Uniform noise in [0,1) of `shape`: SplitMix64 from `seed`, the top 24 bits of each output scaled by 2⁻²⁴.
 func uniformNoise(shape: [Int], seed: UInt64) -> Tensor {
     let t = Tensor(shape: shape)
-    var state = seed
-    for i in 0..<t.count {
-        state = state &+ 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        z ^= z >> 31
-        t[i] = Float(z >> 40) * 0x1p-24
-    }
+    var generator = SplitMix64(seed: seed)
+    for i in 0..<t.count { t[i] = generator.nextUnit() }
     return t
 }

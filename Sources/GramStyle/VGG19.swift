@@ -107,7 +107,7 @@ public final class VGG19: FeatureNetwork {
             if case .reflect = layout.padding, h < 2 || w < 2 { return false }
             if conv.poolAfter && i < deepest {
                 if !layout.ceilMode && (h < 2 || w < 2) { return false }
-                (h, w) = layout.ceilMode ? ((h + 1) / 2, (w + 1) / 2) : (h / 2, w / 2)
+                (h, w) = (pooledSize(h, ceilMode: layout.ceilMode), pooledSize(w, ceilMode: layout.ceilMode))
             }
         }
         return h > 0 && w > 0

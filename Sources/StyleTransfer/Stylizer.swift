@@ -72,8 +72,8 @@ public final class Stylizer: @unchecked Sendable {
         }
     }
 
-    /// Progress of a Gram-mode optimisation: step (from 1), total steps, weighted loss terms.
-    public typealias Progress = (_ step: Int, _ totalSteps: Int, _ content: Double, _ style: Double, _ total: Double) -> Void
+    /// Progress of a Gram-mode optimisation, after every step.
+    public typealias Progress = (GramProgress) -> Void
 
     /// Stylises content (3,H,W) with a blend of styles (each (3,Hs,Ws)), all RGB in [0,1], weighted by
     /// `options.styleBlend`; returns (3,H',W') where H'×W' is the content's size after `options.size`
@@ -114,10 +114,13 @@ public final class Stylizer: @unchecked Sendable {
         case let .gram(network):
             let c = resizeLongSide(content, to: options.size ?? StyleOptions.defaultGramSize)
             let passes = try gramPasses(for: c, original: content, styles: styles.map(\.image), network: network)
-            let total = passes.reduce(0) { $0 + $1.steps }
+            let work = workSchedule(passes, margin: options.gram.margin ?? network.suggestedMargin)
             let model = color.prepare(content: c, styles: styles.map(\.image))
             return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: blend, network: network, options: options.gram,
-                                                progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
+                                                progress: progress.map { p in { step, content, style, sum in
+                                                    p(GramProgress(step: step, totalSteps: work.count, contentLoss: content, styleLoss: style, totalLoss: sum,
+                                                                   workDone: work[min(step, work.count) - 1]))
+                                                } },
                                                 snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
                                                 isCancelled: isCancelled, unchanged: unchanged), content: c)
         }

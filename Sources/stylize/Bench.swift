@@ -27,8 +27,8 @@ struct Bench: ParsableCommand {
                 gemm(m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n)
             }
             let gflops = 2 * Double(n) * Double(n) * Double(n) / best / 1e9
-            print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@",
-                         n, gflops, best, info.core, info.threads, info.cpu.brand))
+            print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@%@",
+                         n, gflops, best, info.core, info.threads, info.cpu.brand, info.coreNote))
         }
     }
 }
@@ -56,8 +56,8 @@ struct AttentionCore: ParsableCommand {
                                    blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
             }
             let flops = 4 * Double(n) * Double(n) * Double(d)
-            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@",
-                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand))
+            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@%@",
+                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -90,8 +90,8 @@ struct StyTr2Forward: ParsableCommand {
             // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
             let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
             let rate = styles == 1 && alpha == 1 ? String(format: ", %.0f GFLOP/s effective (%.0f GFLOP direct)", flops / best / 1e9, flops / 1e9) : ""
-            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -148,8 +148,8 @@ struct GramStep: ParsableCommand {
             let t0 = monotonicSeconds()
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             let perStep = (monotonicSeconds() - t0) / Double(steps)
-            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         size, styleLoss, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
+                         size, styleLoss, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -177,4 +177,12 @@ func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+extension BLAS.Info {
+    /// ", OPENBLAS_CORETYPE=X set by the environment (engine's pick otherwise: Y)" when the variable decided the core.
+    var coreNote: String {
+        guard let environmentCore else { return "" }
+        return ", OPENBLAS_CORETYPE=\(environmentCore) set by the environment (the engine's pick otherwise: \(coreWithoutEnvironment ?? "OpenBLAS's own"))"
+    }
 }

@@ -17,6 +17,7 @@ struct Info: ParsableCommand {
         BLAS core:     \(info.core)
         OpenBLAS pick: \(info.openBLASChoice)
         why:           \(info.reason)
+        environment:   \(info.environmentCore.map { "OPENBLAS_CORETYPE=\($0); without it: \(info.coreWithoutEnvironment ?? "OpenBLAS's own pick")" } ?? "OPENBLAS_CORETYPE not set")
         threads:       \(info.threads)
         """)
     }

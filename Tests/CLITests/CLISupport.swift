@@ -177,6 +177,13 @@ enum Files {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// A text file read to its end, also /proc files (whose size reads as 0); nil if it cannot be opened.
+    static func readText(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     /// Removes a directory tree, first making everything in it writable (tests make read-only dirs).
     static func removeTree(_ path: String) {
         if let walker = FileManager.default.enumerator(atPath: path) {
@@ -382,9 +389,9 @@ class CLITestCase: XCTestCase {
     /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
     @discardableResult
     func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1, launcher: [String] = [],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+                     environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let before = Files.snapshot(directory)
-        let result = try stylize(arguments, in: directory, launcher: launcher)
+        let result = try stylize(arguments, in: directory, environment: environment, launcher: launcher)
         assertOneLineError(result, fragments, status: status, file: file, line: line)
         let after = Files.snapshot(directory)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)

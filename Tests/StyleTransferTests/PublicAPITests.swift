@@ -18,10 +18,11 @@ final class PublicAPITests: XCTestCase {
 
         let content = image(height: 30, width: 40, phase: 0), style1 = image(height: 24, width: 24, phase: 1), style2 = image(height: 28, width: 20, phase: 2)
         var steps: [Int] = [], totals: [Int] = []
-        var losses: [Double] = []
-        let result = try stylizer.stylize(content: content, styles: [style1, style2]) { step, total, _, _, loss in
-            steps.append(step); totals.append(total); losses.append(loss)
+        var losses: [Double] = [], work: [Double] = []
+        let result = try stylizer.stylize(content: content, styles: [style1, style2]) { p in
+            steps.append(p.step); totals.append(p.totalSteps); losses.append(p.totalLoss); work.append(p.workDone)
         }
+        XCTAssertEqual(work, [1.0 / 3, 2.0 / 3, 1], "one pass: work is the share of steps")
         XCTAssertEqual(result.shape, [3, 24, 32], "long side resized to options.size")
         XCTAssertEqual(steps, [1, 2, 3])
         XCTAssertEqual(totals, [3, 3, 3])
