@@ -4,9 +4,9 @@ import StyleCore
 public struct GramOptions: Sendable {
     /// α, weight of the content term.
     public var contentWeight: Float = 1
-    /// β, weight of the style term; nil: the network's `suggestedStyleWeight` (1e6 for torchvision VGG-19,
-    /// as PyTorch's tutorial; 1e2 for the normalised layout, not yet calibrated on the real file;
-    /// 1e5 for `RandomFeatureNetwork`).
+    /// β, weight of the style term; nil: `normalizedStyleWeight` with the normalised loss scale, else the
+    /// network's `suggestedStyleWeight` (1e6 for torchvision VGG-19, as PyTorch's tutorial; 1e2 for the
+    /// normalised layout, not calibrated; 1e5 for `RandomFeatureNetwork`). See `resolvedStyleWeight(for:)`.
     public var styleWeight: Float? = nil
     /// Weight of the squared total-variation term (see `totalVariation`); 0 = off.
     public var totalVariationWeight: Float = 0
@@ -20,6 +20,13 @@ public struct GramOptions: Sendable {
     public var contentMetric: DistanceMetric = .mse
     /// Distance between Gram matrices in the style term.
     public var styleMetric: DistanceMetric = .mse
+    /// How each layer's term is scaled: by its target's magnitude (any network's feature scale works with
+    /// the default β) or raw, as PyTorch's tutorial (β must suit the network).
+    public var lossScale: LossScale = .normalized
+    /// Which style term runs: Gram matrices, patch matching (MRF, Li & Wand 2016) or both.
+    public var styleLoss: StyleLossKind = .gram
+    /// Weight, layers and style stride of the patch term.
+    public var mrf = MRFOptions()
 
     /// The optimizer.
     public var optimizer: Optimizer = .lbfgs
@@ -102,6 +109,7 @@ public struct GramOptions: Sendable {
         }
         if let learningRate { try require(learningRate > 0 && learningRate.isFinite, "lr", "must be positive, not \(learningRate)") }
         if let margin { try require(margin >= 0, "margin", "must be 0 or more, not \(margin)") }
+        try mrf.validate()
         if let layer = styleLayers?.first(where: { !($0.weight >= 0 && $0.weight.isFinite) }) {
             throw InvalidOption("style_layers", "weights must be 0 or more, not \(layer.weight) for \(layer.name)")
         }

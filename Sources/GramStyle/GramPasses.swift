@@ -34,7 +34,8 @@ func styleSize(_ style: (height: Int, width: Int), imageLongSide: Int, scale: Fl
 extension FeatureNetwork {
     /// The smallest image side for the layers `options` reads (its content and style layers, or the network's defaults).
     public func minimumSide(for options: GramOptions) -> Int {
-        minimumSide(layers: Set(options.contentLayers ?? defaultContentLayers)
-            .union(options.styleLayers?.map(\.name) ?? defaultStyleLayers.map(\.name)))
+        let gramLayers = options.styleLoss == .mrf ? [] : options.styleLayers?.map(\.name) ?? defaultStyleLayers.map(\.name)
+        let patchLayers = options.styleLoss == .gram ? [] : options.mrf.layers ?? defaultPatchLayers
+        return minimumSide(layers: Set(options.contentLayers ?? defaultContentLayers).union(gramLayers).union(patchLayers))
     }
 }

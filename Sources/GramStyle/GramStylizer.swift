@@ -12,15 +12,17 @@ import StyleCore
 /// it converges or uses up its evaluation budget. Every `options.snapshotEvery` steps (0 = never)
 /// `snapshot(step, image)` receives the current image (this pass's size, margin cropped, clamped to [0,1]).
 /// `isCancelled` is polled between steps; when it returns true the function throws `CancellationError`.
+/// When no pass changed its image by one 8-bit level (e.g. L-BFGS stopped before its first step because
+/// the loss is too small for the network's feature scale), `unchanged` receives why and what to change.
 ///
 /// - Returns: the stylised image, the content's size, clamped to [0,1].
 /// - Throws: `StyleError.invalidArgument` for bad options or images; `CancellationError`.
 public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork, options: GramOptions = GramOptions(),
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
     try gramStylize(content: content, styles: [style], weights: [1], network: network, options: options,
-                    progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+                    progress: progress, snapshot: snapshot, isCancelled: isCancelled, unchanged: unchanged)
 }
 
 /// `gramStylize(content:style:…)` towards a blend of several styles: each style layer's target is
@@ -31,7 +33,7 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float
                         options: GramOptions = GramOptions(),
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
     precondition(content.rank == 3 && content.shape[0] == 3 && styles.allSatisfy { $0.rank == 3 && $0.shape[0] == 3 }, "images must be (3,H,W)")
     precondition(blend.count == styles.count && abs(blend.reduce(0, +) - 1) < 1e-4, "blend weights must be normalised, one per style")
     let requestedMargin = options.margin ?? network.suggestedMargin
@@ -41,6 +43,7 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float
 
     var image: Tensor? = nil
     var step = 0
+    var outcomes: [PassOutcome] = []
     for pass in passes {
         let (h, w) = pass.content
         // Reflection needs margin < side.
@@ -66,10 +69,15 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float
         let save = snapshot.map { handler in { (i: Int) throws in
             if every > 0 && i % every == 0 { try handler(i, clamped(crop(x, margin))) }
         } }
-        try optimise(x, steps: pass.steps, objective: objective, options: options, firstStep: step,
-                     progress: progress, snapshot: save, isCancelled: isCancelled)
+        var outcome = try optimise(x, steps: pass.steps, objective: objective, options: options, firstStep: step,
+                                   progress: progress, snapshot: save, isCancelled: isCancelled)
         step += pass.steps
         image = crop(x, margin)
+        outcome.largestChange = UnchangedImage.largestChange(from: start, to: image!)
+        outcomes.append(outcome)
+    }
+    if let unchanged, let notice = UnchangedImage.diagnose(outcomes, options: options, styleWeight: options.resolvedStyleWeight(for: network)) {
+        unchanged(notice)
     }
     return clamped(image!)
 }
@@ -81,36 +89,45 @@ private func clamped(_ x: Tensor) -> Tensor {
     return y
 }
 
-/// Runs `steps` optimiser steps on x in place.
+/// Runs `steps` optimiser steps on x in place; returns what they did (`largestChange` left to the caller).
 private func optimise(_ x: Tensor, steps: Int, objective: GramObjective, options: GramOptions, firstStep: Int,
                       progress: ((Int, Double, Double, Double) -> Void)?, snapshot: ((Int) throws -> Void)?,
-                      isCancelled: (() -> Bool)?) throws {
+                      isCancelled: (() -> Bool)?) throws -> PassOutcome {
+    var outcome = PassOutcome(steps: steps)
     func report(_ i: Int, _ loss: LossTerms) throws {
+        outcome.iterations = i
         progress?(firstStep + i, loss.content, loss.style, loss.total)
         try snapshot?(firstStep + i)
     }
-    guard steps > 0 else { return }
+    guard steps > 0 else { return outcome }
     switch options.optimizer {
     case .lbfgs:
         // One PyTorch step() of `steps` iterations (evaluation budget steps·5/4, PyTorch's default), with
         // the history capped to `historyMemory` bytes (2 float32 vectors of x's size per pair).
         let history = max(1, min(options.historySize, options.historyMemory / (2 * MemoryLayout<Float>.size * x.count)))
         let lbfgs = LBFGS(learningRate: options.effectiveLearningRate, maxIterations: steps, historySize: history, lineSearch: options.lineSearch)
+        outcome.gradientTolerance = lbfgs.toleranceGrad
         if isCancelled?() == true { throw CancellationError() }
         try lbfgs.step(x, onIteration: { i, loss in
             try report(i, loss)
             if isCancelled?() == true { throw CancellationError() }
-        }) { try objective.evaluate($0, gradient: $1) }
+        }) {
+            let loss = try objective.evaluate($0, gradient: $1)
+            if outcome.initialGradient == nil { outcome.initialGradient = maxAbs($1) }
+            return loss
+        }
     case .adam:
         let adam = Adam(learningRate: Float(options.effectiveLearningRate))
         let gradient = Tensor(shape: x.shape)
         for i in 1...steps {
             if isCancelled?() == true { throw CancellationError() }
             let loss = try objective.evaluate(x, gradient: gradient)
+            if outcome.initialGradient == nil { outcome.initialGradient = maxAbs(gradient) }
             adam.step(x, gradient: gradient)
             try report(i, loss)
         }
     }
+    return outcome
 }
 
 /// x (C,H,W) extended by m px of reflection on every side (needs m < H, W).

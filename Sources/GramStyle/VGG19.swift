@@ -33,6 +33,8 @@ public final class VGG19: FeatureNetwork {
     public let defaultContentLayers = ["relu4_2"]
     public let defaultStyleLayers: [(name: String, weight: Float)] =
         ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"].map { ($0, 1) }
+    /// Li & Wand's layers for the patch term: mid-level textures (relu3_1) and motifs (relu4_1).
+    public let defaultPatchLayers = ["relu3_1", "relu4_1"]
     /// 1e6 for torchvision (PyTorch's neural-style tutorial, same normalisations); 1e2 for the normalised
     /// layout, a guess not yet checked against the real weight file.
     public var suggestedStyleWeight: Float { layout == .normalised ? 1e2 : 1e6 }

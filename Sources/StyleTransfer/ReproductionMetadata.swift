@@ -31,7 +31,9 @@ extension Stylizer {
             records += [
                 ("passes", (passes ?? []).map { "\($0.longSide):\($0.steps)" }.joined(separator: ",")),
                 ("content-weight", "\(g.contentWeight)"),
-                ("style-weight", "\(g.styleWeight ?? network.suggestedStyleWeight)"),
+                ("style-weight", "\(g.resolvedStyleWeight(for: network))"),
+                ("loss-scale", g.lossScale.rawValue),
+                ("style-loss", g.styleLoss.rawValue),
                 ("tv-weight", "\(g.totalVariationWeight)"),
                 ("content-layers", (g.contentLayers ?? network.defaultContentLayers).joined(separator: ",")),
                 ("style-layers", styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",")),
@@ -42,6 +44,9 @@ extension Stylizer {
                 ("style-scale", "\(g.styleScale)"),
                 ("margin", "\(g.margin ?? network.suggestedMargin)"),
             ]
+            if g.styleLoss != .gram {
+                records.append(("mrf", "weight \(g.resolvedPatchWeight) layers \((g.mrf.layers ?? network.defaultPatchLayers).joined(separator: ",")) style-stride \(g.mrf.styleStride)"))
+            }
         }
         return records.map { (key: "stylize:" + $0.0, value: $0.1) }
     }

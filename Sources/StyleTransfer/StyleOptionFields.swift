@@ -7,6 +7,7 @@ extension StyleOptions {
         "mode", "size", "style_size", "max_pixels", "alpha", "style_blend", "preserve_color", "quality",
         "steps", "content_weight", "style_weight", "tv_weight", "content_layers", "style_layers", "metric",
         "optimizer", "lr", "history", "init_from", "seed", "style_scale", "multiscale", "save_every",
+        "loss_scale", "style_loss", "mrf_weight", "mrf_layers", "mrf_stride",
     ]
 
     /// Sets the option `field` from its text form, e.g. ("alpha", "0.5"), ("style_blend", "2,1"),
@@ -36,7 +37,8 @@ extension StyleOptions {
             }
         case "metric":
             let metric: DistanceMetric = try parseEnum(field, text)
-            gram.contentMetric = metric
+            // KL compares distributions (non-negative Gram matrices); content maps may be signed, so mse there.
+            gram.contentMetric = metric == .kl ? .mse : metric
             gram.styleMetric = metric
         case "optimizer": gram.optimizer = try parseEnum(field, text)
         case "lr": gram.learningRate = try parseNumber(field, text, "a number")
@@ -47,6 +49,11 @@ extension StyleOptions {
         case "multiscale":
             gram.scales = text == "off" ? [] : try parseList(field, text, "off or ascending long sides of at least 16 pixels, e.g. 256,384") { Int($0) }
         case "save_every": gram.snapshotEvery = try parseNumber(field, text, "a whole number")
+        case "loss_scale": gram.lossScale = try parseEnum(field, text)
+        case "style_loss": gram.styleLoss = try parseEnum(field, text)
+        case "mrf_weight": gram.mrf.weight = try parseNumber(field, text, "a number")
+        case "mrf_layers": gram.mrf.layers = try parseList(field, text, "comma-separated layer names") { $0.isEmpty ? nil : $0 }
+        case "mrf_stride": gram.mrf.styleStride = try parseNumber(field, text, "a whole number")
         default:
             throw InvalidOption(field, "is not an option; the options are \(Self.fieldNames.joined(separator: ", "))")
         }

@@ -81,20 +81,22 @@ public final class Stylizer: @unchecked Sendable {
     /// (Gram mode: long side 512 by default). Values are not clamped in transformer mode, clamped to
     /// [0,1] in Gram mode (unless `options.preserveColor` is `.luminance`). Gram mode hands `snapshot`
     /// the current image every `options.gram.snapshotEvery` steps and calls `progress` after every step;
-    /// `isCancelled` returning true stops it with `CancellationError`.
+    /// `isCancelled` returning true stops it with `CancellationError`; `unchanged` hears when Gram mode
+    /// could not move the image (why, and what to change).
     /// - Throws: `ImageTooSmall`; `InvalidOption` ("style_blend") when the weights do not match the styles;
     ///   `CancellationError`.
     public func stylize(content: Tensor, styles: [Tensor], progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
         let prepared = try styles.enumerated().map { try prepareStyle($0.element, index: $0.offset) }
-        return try stylize(content: content, styles: prepared, progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+        return try stylize(content: content, styles: prepared, progress: progress, snapshot: snapshot, isCancelled: isCancelled,
+                           unchanged: unchanged)
     }
 
     /// `stylize(content:styles:…)` with styles prepared once by `prepareStyle` (a batch or a service reuses them).
     public func stylize(content: Tensor, styles: [PreparedStyle], progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
         if let blend = options.styleBlend, blend.count != styles.count {
             throw InvalidOption("style_blend", "needs one weight per style image (\(styles.count)), not \(blend.count)")
         }
@@ -121,7 +123,7 @@ public final class Stylizer: @unchecked Sendable {
                                                                    workDone: work[min(step, work.count) - 1]))
                                                 } },
                                                 snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
-                                                isCancelled: isCancelled), content: c)
+                                                isCancelled: isCancelled, unchanged: unchanged), content: c)
         }
     }
 }

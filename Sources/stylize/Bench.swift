@@ -126,6 +126,8 @@ struct GramStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gram", abstract: "Time Gatys L-BFGS steps on VGG-19 (seeded weights); prints seconds per step.")
     @Option(help: "Image side in pixels.") var size = 512
     @Option(help: "Timed L-BFGS steps (after one warm-up step).") var steps = 5
+    @Option(help: "Style term: gram, mrf (patches of relu3_1 and relu4_1) or both.") var styleLoss = "gram"
+    @Option(help: "Style patches every N feature pixels (mrf, both).") var mrfStride = 2
 
     func run() throws {
         do {
@@ -134,6 +136,11 @@ struct GramStep: ParsableCommand {
             let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
             var options = GramOptions()
+            guard let kind = StyleLossKind(rawValue: styleLoss), mrfStride >= 1 else {
+                throw StyleError.invalidArgument("--style-loss must be gram, mrf or both and --mrf-stride at least 1")
+            }
+            options.styleLoss = kind
+            options.mrf.styleStride = mrfStride
             options.steps = 1
             options.lineSearch = .none
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
@@ -141,8 +148,8 @@ struct GramStep: ParsableCommand {
             let t0 = monotonicSeconds()
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             let perStep = (monotonicSeconds() - t0) / Double(steps)
-            print(String(format: "gram L-BFGS step %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
-                         size, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
+                         size, styleLoss, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }

@@ -1,3 +1,4 @@
+import GramStyle
 import ArgumentParser
 import Foundation
 import StyleBatch
@@ -16,7 +17,7 @@ struct Run: ParsableCommand {
     @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
     @Option(help: "Batch: JSON-lines record, one line per pair (default: OUT/stylize-manifest-I-of-N.jsonl).") var manifest: String?
     @OptionGroup var style: StyleArguments
-    @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
+    @Flag(name: .shortAndLong, help: "No messages on stderr except warnings and errors.") var quiet = false
     @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error.") var json = false
 
     func validate() throws {
@@ -57,11 +58,15 @@ struct Run: ParsableCommand {
             let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
             if !quiet { fputs("stylize: \(stylizer.reason)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)
-            let result = try stylizer.stylize(content: contentImage, styles: styleImages, progress: bar.update) { step, image in
+            var unchanged: UnchangedImage?
+            let result = try stylizer.stylize(content: contentImage, styles: styleImages, progress: bar.update, snapshot: { step, image in
                 try ImageFile.write(image, to: Self.snapshotPath(output, step: step), quality: options.quality)
-            }
+            }, unchanged: { unchanged = $0 })
             bar.finish()
+            // Even with -q: exit 0 with the input written back must not pass unnoticed.
+            if let unchanged { fputs("warning: \(unchanged)\n", stderr) }
             let metadata = Self.metadata(stylizer, content: content, styles: styles, result: result)
+                + (unchanged.map { [("stylize:warning", "\($0)")] } ?? [])
             if toStdout {
                 try writeStandardOutput(ImageFile.encode(result, as: fileFormat, quality: options.quality, metadata: metadata, path: "stdout"))
             } else {

@@ -66,7 +66,7 @@ final class ArgumentTests: CLITestCase {
             (["content.png", "style.png", "-o", "out.png", "--size", "big"], "'big' is invalid for '--size"),
             // Named values are typed options: ArgumentParser lists the choices.
             (["content.png", "style.png", "-o", "out.png", "--mode", "bogus"], "The value 'bogus' is invalid for '--mode <mode>'. Please provide one of 'auto', 'transformer' or 'gram'."),
-            (["content.png", "style.png", "-o", "out.png", "--metric", "bogus"], "Please provide one of 'mse', 'l1', 'cosine' or 'frobenius'."),
+            (["content.png", "style.png", "-o", "out.png", "--metric", "bogus"], "Please provide one of 'mse', 'l1', 'cosine', 'frobenius' or 'kl'."),
             (["content.png", "style.png", "-o", "out.png", "--optimizer", "sgd"], "The value 'sgd' is invalid for '--optimizer <optimizer>'. Please provide one of 'lbfgs' and 'adam'."),
             (["content.png", "style.png", "-o", "out.png", "--init-from", "void"], "Please provide one of 'content', 'noise' or 'style'."),
             (["content.png", "style.png", "-o", "out.png", "--preserve-color", "sepia"], "Please provide one of 'none', 'luminance' or 'histogram'."),

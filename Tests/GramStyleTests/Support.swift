@@ -38,6 +38,12 @@ enum Fixtures {
         if let layers = c["style_layers"] as? [[Any]] {
             o.styleLayers = layers.map { GramOptions.StyleLayer($0[0] as! String, weight: Float($0[1] as! Double)) }
         }
+        // Cases written before the normalised scale existed are PyTorch-tutorial-scaled.
+        o.lossScale = LossScale(rawValue: c["loss_scale"] as? String ?? "tutorial")!
+        o.styleLoss = StyleLossKind(rawValue: c["style_loss"] as? String ?? "gram")!
+        if let weight = c["mrf_weight"] as? Double { o.mrf.weight = Float(weight) }
+        if let layers = c["mrf_layers"] as? [String] { o.mrf.layers = layers }
+        if let stride = c["mrf_stride"] as? Int { o.mrf.styleStride = stride }
         return o
     }
 }

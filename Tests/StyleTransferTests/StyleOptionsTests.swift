@@ -26,6 +26,8 @@ final class StyleOptionsTests: XCTestCase {
         assertInvalid({ $0.styleBlend = [1] }, styleCount: 2, InvalidOption("style_blend", "needs one weight per style image (2), not 1"))
         assertInvalid({ $0.gram.steps = -5 }, InvalidOption("steps", "must be 0 or more, not -5"))
         assertInvalid({ $0.gram.learningRate = 0 }, InvalidOption("lr", "must be positive, not 0.0"))
+        assertInvalid({ $0.gram.mrf.weight = -1 }, InvalidOption("mrf_weight", "must be 0 or more, not -1.0"))
+        assertInvalid({ $0.gram.mrf.styleStride = 0 }, InvalidOption("mrf_stride", "must be 1 or more, not 0"))
         assertInvalid({ $0.gram.scales = [8] }, InvalidOption("multiscale", "takes off or long sides of at least 16 pixels in ascending order, e.g. 256,384, not '8'"))
         XCTAssertEqual(InvalidOption("alpha", "weigh style with {style_weight}").message { "--" + $0 }, "--alpha weigh style with --style_weight")
     }
@@ -37,10 +39,11 @@ final class StyleOptionsTests: XCTestCase {
                               ("content_weight", "2"), ("style_weight", "1e4"), ("tv_weight", "0.5"), ("content_layers", "relu4_2"),
                               ("style_layers", "relu1_1:1,relu2_1:0.5"), ("metric", "l1"), ("optimizer", "adam"), ("lr", "0.05"),
                               ("history", "10"), ("init_from", "noise"), ("seed", "42"), ("style_scale", "0.5"), ("multiscale", "64,128"),
-                              ("save_every", "3")] {
+                              ("save_every", "3"), ("loss_scale", "tutorial"), ("style_loss", "both"), ("mrf_weight", "0.5"),
+                              ("mrf_layers", "relu3_1"), ("mrf_stride", "3")] {
             try o.set(field, to: text)
         }
-        XCTAssertEqual(Set(StyleOptions.fieldNames).count, 23)
+        XCTAssertEqual(Set(StyleOptions.fieldNames).count, 28)
         XCTAssertNoThrow(try o.validate(styleCount: 2))
         XCTAssertEqual(o.mode, .gram); XCTAssertEqual(o.size, 256); XCTAssertEqual(o.styleSize, 0); XCTAssertEqual(o.maxPixels, 1_000_000)
         XCTAssertEqual(o.styleBlend, [2, 1]); XCTAssertEqual(o.preserveColor, .histogram); XCTAssertEqual(o.quality, 80)
@@ -51,8 +54,13 @@ final class StyleOptionsTests: XCTestCase {
         XCTAssertEqual(g.contentMetric, .l1); XCTAssertEqual(g.styleMetric, .l1); XCTAssertEqual(g.optimizer, .adam)
         XCTAssertEqual(g.learningRate, 0.05); XCTAssertEqual(g.historySize, 10); XCTAssertEqual(g.initialization, .noise)
         XCTAssertEqual(g.seed, 42); XCTAssertEqual(g.styleScale, 0.5); XCTAssertEqual(g.scales, [64, 128]); XCTAssertEqual(g.snapshotEvery, 3)
+        XCTAssertEqual(g.lossScale, .tutorial); XCTAssertEqual(g.styleLoss, .both)
+        XCTAssertEqual(g.mrf.weight, 0.5); XCTAssertEqual(g.mrf.layers, ["relu3_1"]); XCTAssertEqual(g.mrf.styleStride, 3)
         try o.set("multiscale", to: "off")
         XCTAssertEqual(o.gram.scales, [])
+        // KL compares non-negative Gram matrices; the content term keeps mse.
+        try o.set("metric", to: "kl")
+        XCTAssertEqual(o.gram.contentMetric, .mse); XCTAssertEqual(o.gram.styleMetric, .kl)
 
         for (field, text, problem) in [
             ("mode", "bogus", "must be auto, transformer or gram, not 'bogus'"),
