@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StyleIO", targets: ["StyleIO"]),
         .library(name: "StyTr2", targets: ["StyTr2"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
+        .library(name: "StyleVideo", targets: ["StyleVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,8 +27,9 @@ let package = Package(
         .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
+        .target(name: "StyleVideo", dependencies: ["StyleCore", "StyleIO", "StyleTransfer"]),
         .executableTarget(name: "stylize", dependencies: [
-            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer",
+            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleVideo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2", "PNGTestSupport"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "StyleIO", "StyleCore"]),
+        .testTarget(name: "StyleVideoTests", dependencies: ["StyleVideo", "StyleCore"]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

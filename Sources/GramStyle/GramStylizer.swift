@@ -26,9 +26,10 @@ public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork,
 /// `gramStylize(content:style:…)` towards a blend of several styles: each style layer's target is
 /// Σᵢ wᵢ·Gram(Sᵢ) (see `GramObjective`; `weights` normalised to sum 1, nil = equal). Each style is resized
 /// for each pass on its own (`options.styleScale`); `.style` initialisation starts from the style with
-/// the largest weight.
+/// the largest weight. A non-nil `initialImage` (3,h,w), e.g. the previous video frame's result, replaces
+/// `options.initialisation` for the first pass (resized to that pass's size).
 public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, network: FeatureNetwork,
-                        options: GramOptions = GramOptions(),
+                        options: GramOptions = GramOptions(), initialImage: Tensor? = nil,
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Tensor {
@@ -57,8 +58,8 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, ne
         let objective = try GramObjective(network: network, content: reflectPad(passContent, margin),
                                           styles: passStyles, weights: blend, options: options)
         let start: Tensor
-        if let previous = image {
-            start = resizeBilinear(previous, height: h, width: w)
+        if let previous = image ?? initialImage {
+            start = (previous.shape[1], previous.shape[2]) == (h, w) ? previous : resizeBilinear(previous, height: h, width: w)
         } else {
             switch options.initialisation {
             case .content: start = passContent
