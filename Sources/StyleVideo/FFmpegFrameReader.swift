@@ -23,7 +23,7 @@ final class FFmpegFrameReader {
         if let start { arguments += ["-ss", seconds(start)] }
         arguments += ["-i", "file:" + path]
         if let duration { arguments += ["-t", seconds(duration)] }
-        arguments += ["-map", "0:v:0", "-an", "-sn", "-dn"]
+        arguments += ["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]  // one frame out per frame decoded
         if let fps { arguments += ["-vf", "fps=\(fps)"] }
         arguments += ["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
         process = try ChildProcess(tools.ffmpeg, arguments, stdout: .pipe)

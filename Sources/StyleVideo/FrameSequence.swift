@@ -27,6 +27,7 @@ public enum FrameSequence {
             guard !frames.isEmpty else { throw VideoError.input(path: path, reason: "no .png, .jpg or .npy frames in this directory") }
             return frames.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
         }
+        guard !path.hasSuffix("/") else { throw VideoError.input(path: path, reason: "no such directory") }
         let pattern = try Pattern(path)
         guard let first = (0...4).first(where: { access(pattern.path(for: $0), F_OK) == 0 }) else {
             throw VideoError.input(path: path, reason: "no frame matches this pattern (looked for \(pattern.path(for: 0)) … \(pattern.path(for: 4)))")

@@ -23,7 +23,8 @@ public struct VideoJobOptions: Sendable {
     public var stabilization = Stabilization.none
     public var stabilizationStrength: Float = 0.8
     public var stabilizationThreshold: Float = 0.1
-    /// Gram mode: optimiser steps of every frame after the first (which runs the whole schedule).
+    /// Gram mode: optimiser steps of every frame after the first (which runs the whole schedule), started
+    /// from the previous frame's result; 0 runs every frame cold, from the content, like a photo.
     public var warmSteps = 10
 
     public init(input: String, output: String) { self.input = input; self.output = output }
@@ -122,17 +123,27 @@ public final class VideoJob {
         switch output {
         case let .video(encoding):
             var summary: VideoSummary?
-            try AtomicFile.write(to: options.output) { temporary in
-                var writer: FFmpegVideoWriter?
-                defer { writer?.abandon() }
-                summary = try process(prepared, note: note, progress: progress) { frame in
-                    if writer == nil {
-                        writer = try startWriter(temporary: temporary, width: frame.shape[2], height: frame.shape[1], encoding: encoding, note: note)
+            var failure: Error?  // AtomicFile would wrap it in a StyleError
+            do {
+                try AtomicFile.write(to: options.output) { temporary in
+                    var writer: FFmpegVideoWriter?
+                    defer { writer?.abandon() }
+                    do {
+                        summary = try process(prepared, note: note, progress: progress) { frame in
+                            if writer == nil {
+                                writer = try startWriter(temporary: temporary, width: frame.shape[2], height: frame.shape[1], encoding: encoding, note: note)
+                            }
+                            try writer!.write(evenSided(frame, writer!))
+                        }
+                        try writer?.finish()
+                        writer = nil
+                    } catch {
+                        failure = error
+                        throw error
                     }
-                    try writer!.write(evenSided(frame, writer!))
                 }
-                try writer?.finish()
-                writer = nil
+            } catch {
+                throw failure ?? error
             }
             return summary!
         case let .frames(pattern):
@@ -158,7 +169,7 @@ public final class VideoJob {
         while let raw = try next.read() {
             let frame = stylizer.options.size.map { resizeLongSide(raw, to: $0) } ?? raw
             let result = try stylizer.stylizeFrame(frame, styles: prepared, warmStart: warmStart, warmSteps: options.warmSteps)
-            warmStart = result.warmStart
+            warmStart = options.warmSteps > 0 ? result.warmStart : nil
             let out = stabilizer.apply(stylized: clamped(result.image), input: frame)
             meter.add(input: frame, output: out)
             try emit(out)

@@ -21,7 +21,8 @@ struct Video: ParsableCommand {
 
         Transformer mode encodes each style once for the whole clip. Gram mode runs the whole schedule
         (--steps) on the first frame only: every later frame starts from the previous frame's result and
-        runs --warm-steps steps at full size (default: half of --steps), which also steadies the strokes.
+        runs --warm-steps steps at full size (default: half of --steps), which also steadies the strokes;
+        --warm-steps 0 stylises every frame from scratch like a photo.
 
         The run ends with the clip's flicker: mean |out(t) - out(t-1)| / mean |in(t) - in(t-1)| over all
         consecutive frames. --stabilize mask blends the previous output into the pixels whose input did
@@ -55,7 +56,7 @@ struct Video: ParsableCommand {
     @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
     @Option(help: "Keep the content's colours: none, luminance or histogram (styles are then re-encoded per frame).") var preserveColor: String = "none"
     @Option(parsing: .unconditional, help: "Gram: optimiser steps of the first frame's final pass (default \(GramOptions.standardSteps), after the coarse passes).") var steps: Int?
-    @Option(parsing: .unconditional, help: "Gram: steps of every later frame, started from the previous result (default: half of --steps).") var warmSteps: Int?
+    @Option(parsing: .unconditional, help: "Gram: steps of every frame after the first, started from the previous result (default: half of --steps; 0: every frame from scratch).") var warmSteps: Int?
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
 
     func validate() throws {
@@ -88,7 +89,7 @@ struct Video: ParsableCommand {
             job.stabilizationStrength = stabilizeStrength
             job.stabilizationThreshold = stabilizeThreshold
             job.warmSteps = warmSteps ?? max(1, (options.gram.steps + 1) / 2)
-            guard job.warmSteps >= 1 else { throw StyleError.invalidArgument("--warm-steps must be 1 or more, not \(job.warmSteps)") }
+            guard job.warmSteps >= 0 else { throw StyleError.invalidArgument("--warm-steps must be 0 (no warm start) or more, not \(job.warmSteps)") }
 
             let styleImages = try styles.map { try ImageFile.read($0) }
             let stylizer = try Stylizer(options: options)
