@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "StyleCore", targets: ["StyleCore"]),
         .library(name: "StyleIO", targets: ["StyleIO"]),
         .library(name: "StyTr2", targets: ["StyTr2"]),
+        .library(name: "GramStyle", targets: ["GramStyle"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
         .library(name: "StyleVideo", targets: ["StyleVideo"]),
     ],
@@ -24,8 +25,8 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "StyleCore", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "StyleIO", dependencies: ["StyleCore", "CImageCodecs"]),
-        .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
-        .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
+        .target(name: "StyTr2", dependencies: ["StyleCore"]),
+        .target(name: "GramStyle", dependencies: ["StyleCore"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
         .target(name: "StyleVideo", dependencies: ["StyleCore", "StyleIO", "StyleTransfer"]),
         .executableTarget(name: "stylize", dependencies: [

@@ -17,6 +17,10 @@ public protocol FeatureNetwork: AnyObject {
     /// windows (`GramOptions.margin`); 0 by default.
     var suggestedMargin: Int { get }
 
+    /// Whether an image of height×width is large enough for every layer of `layers` (filter windows,
+    /// padding and pooling on the way down); `forward` throws for images that do not fit.
+    func fits(height: Int, width: Int, layers: Set<String>) -> Bool
+
     /// The activations of `layers` for `image`; computes only as deep as the deepest of them.
     /// With a `tape`, records what `BackwardTape.backward` needs to return d(loss)/d(image).
     func forward(_ image: Tensor, layers: Set<String>, tape: BackwardTape?) throws -> [String: Tensor]
@@ -32,6 +36,13 @@ public protocol FeatureNetwork: AnyObject {
 
 extension FeatureNetwork {
     public var suggestedMargin: Int { 0 }
+
+    /// The smallest side s such that an s×s image fits `layers`: a smaller side never fits, a larger always does.
+    public func minimumSide(layers: Set<String>) -> Int {
+        var side = 1
+        while !fits(height: side, width: side, layers: layers) { side += 1 }
+        return side
+    }
 
     /// The activations of `layers` for `image` (no backward pass).
     public func features(of image: Tensor, layers: Set<String>) throws -> [String: Tensor] {

@@ -40,16 +40,16 @@ public struct GramObjective {
     }
 
     /// Several style images: each style layer's target is the blend Σᵢ wᵢ·Gram(Sᵢ) of the styles'
-    /// Gram matrices (`weights` normalised to sum 1; nil = equal), so the image is pulled towards
+    /// Gram matrices (`weights` one per style, summing to 1), so the image is pulled towards
     /// one mixed texture statistic rather than towards each style in turn.
-    /// - Throws: `StyleError.invalidArgument` for bad weights, an unknown layer, a non-RGB image or one too small for the network.
-    public init(network: FeatureNetwork, content: Tensor, styles: [Tensor], weights: [Float]?, options: GramOptions) throws {
+    /// - Throws: `StyleError.invalidArgument` for an unknown layer, a non-RGB image or one too small for the network.
+    public init(network: FeatureNetwork, content: Tensor, styles: [Tensor], weights blend: [Float], options: GramOptions) throws {
         self.network = network
         contentWeight = options.contentWeight
         styleWeight = options.styleWeight ?? network.suggestedStyleWeight
         totalVariationWeight = options.totalVariationWeight
         imageShape = content.shape
-        let blend = try normalizedBlendWeights(weights, styleCount: styles.count)
+        precondition(blend.count == styles.count, "one blend weight per style")
         let contentLayers = options.contentLayers ?? network.defaultContentLayers
         let styleLayers = options.styleLayers ?? network.defaultStyleLayers.map { GramOptions.StyleLayer($0.name, weight: $0.weight) }
         let contentFeatures = try network.features(of: content, layers: Set(contentLayers))

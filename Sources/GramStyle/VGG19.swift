@@ -98,6 +98,19 @@ public final class VGG19: FeatureNetwork {
         return try! VGG19(weights: weights, layout: layout, widths: widths)
     }
 
+    public func fits(height: Int, width: Int, layers: Set<String>) -> Bool {
+        guard let deepest = layerNames.lastIndex(where: layers.contains) else { return height > 0 && width > 0 }
+        var h = height, w = width
+        for (i, conv) in convs.enumerated() where i <= deepest {
+            if case .reflect = layout.padding, h < 2 || w < 2 { return false }
+            if conv.poolAfter && i < deepest {
+                if !layout.ceilMode && (h < 2 || w < 2) { return false }
+                (h, w) = layout.ceilMode ? ((h + 1) / 2, (w + 1) / 2) : (h / 2, w / 2)
+            }
+        }
+        return h > 0 && w > 0
+    }
+
     public func forward(_ image: Tensor, layers: Set<String>, tape: BackwardTape?) throws -> [String: Tensor] {
         try checkImage(image)
         try checkLayers(layers)

@@ -70,6 +70,11 @@ public final class SafeTensorsFile: WeightProvider, @unchecked Sendable {
 
     deinit { munmap(base, mappedBytes) }
 
+    /// The whole file's bytes, from the same mapping the tensors are read from (e.g. to hash it).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: mappedBytes))
+    }
+
     /// The shape of tensor `name`, or nil if the file has no such tensor.
     public func shape(of name: String) -> [Int]? { entries[name]?.shape }
 

@@ -10,34 +10,30 @@ public struct StylizedFrame {
 }
 
 extension Stylizer {
-    /// Stylises one frame of a sequence with styles prepared once by `prepareStyle` (blended by
-    /// `options.styleBlend`). Transformer mode: equal to `stylize(content:styles:…)`, without re-encoding
-    /// the styles. Gram mode: with `warmStart` (the previous frame's `StylizedFrame.warmStart`) one pass
-    /// at the frame's size starts from it and runs `warmSteps` steps instead of the whole schedule; a frame
-    /// keeps its size unless `options.size` is set (no 512 px default as for photos).
-    /// - Throws: `StyleError` for bad images or options; `CancellationError`.
+    /// Stylises one frame of a sequence with styles prepared once by `prepareStyle`. Transformer mode: equal
+    /// to `stylize(content:styles:…)`. Gram mode: a frame keeps its size unless `options.size` is set (no
+    /// 512 px default as for photos); with `warmStart` (the previous frame's `StylizedFrame.warmStart`) one
+    /// pass at the frame's size starts from it and runs `warmSteps` steps instead of the whole schedule.
+    /// - Throws: as `stylize(content:styles:…)`.
     public func stylizeFrame(_ content: Tensor, styles: [PreparedStyle], warmStart: Tensor?, warmSteps: Int,
                              isCancelled: (() -> Bool)? = nil) throws -> StylizedFrame {
-        if let transformer {
-            let encoded = styles.compactMap(\.encoded)
-            guard encoded.count == styles.count else {  // colour preservation recolours the styles per frame
-                return StylizedFrame(image: try stylize(content: content, styles: styles.map(\.image), isCancelled: isCancelled), warmStart: nil)
-            }
-            let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-            return StylizedFrame(image: try transformer.stylize(content: c, styles: encoded, weights: options.styleBlend, alpha: options.alpha),
-                                 warmStart: nil)
+        guard case let .gram(network) = engine else {
+            return StylizedFrame(image: try stylize(content: content, styles: styles, isCancelled: isCancelled), warmStart: nil)
         }
-        guard let network else { preconditionFailure("no model for mode \(mode)") }
-        let color = options.preserveColor
+        if let blend = options.styleBlend, blend.count != styles.count {
+            throw InvalidOption("style_blend", "needs one weight per style image (\(styles.count)), not \(blend.count)")
+        }
         let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-        let model = color.prepare(content: c, styles: styles.map(\.image))
+        _ = try gramPasses(for: c, original: content, styles: styles.map(\.image), network: network)  // size checks
         var gram = options.gram
         if warmStart != nil {
             gram.scales = []
             gram.steps = warmSteps
         }
-        let optimised = try gramStylize(content: model.content, styles: model.styles, weights: options.styleBlend, network: network,
-                                        options: gram, initialImage: warmStart, isCancelled: isCancelled)
+        let color = options.preserveColor
+        let model = color.prepare(content: c, styles: styles.map(\.image))
+        let optimised = try gramStylize(content: model.content, styles: model.styles, weights: options.blendWeights(styleCount: styles.count),
+                                        network: network, options: gram, initialImage: warmStart, isCancelled: isCancelled)
         return StylizedFrame(image: color.finish(optimised, content: c), warmStart: optimised)
     }
 }

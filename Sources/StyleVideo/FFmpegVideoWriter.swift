@@ -18,7 +18,7 @@ public struct VideoEncoding: Sendable {
     static let muxers = ["mp4": "mp4", "m4v": "mp4", "mov": "mov", "mkv": "matroska", "webm": "webm", "avi": "avi", "nut": "nut"]
 
     /// The encoding for an output path: H.264 (yuv420p, `crf`) in MP4/MOV/MKV/AVI, VP9 in WebM, or `codec`.
-    /// - Throws: `VideoError.output` for an extension that names no supported container, or a bad --crf.
+    /// - Throws: `VideoError.output` for an extension that names no supported container; `InvalidOption` ("crf").
     public init(path: String, codec requested: String?, crf: Int) throws {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let ext = name.contains(".") ? String(name[name.index(after: name.lastIndex(of: ".")!)...]).lowercased() : ""
@@ -27,7 +27,7 @@ public struct VideoEncoding: Sendable {
             throw VideoError.output(path: path, reason: ext.isEmpty ? "the name has no extension to choose the container from (\(known), or a directory or %05d.png pattern for frames)"
                                     : "unsupported video container '.\(ext)' (use \(known), or a directory or %05d.png pattern for frames)")
         }
-        guard (0...63).contains(crf) else { throw VideoError.output(path: path, reason: "--crf must be between 0 and 63, not \(crf)") }
+        guard (0...63).contains(crf) else { throw InvalidOption("crf", "must be between 0 and 63, not \(crf)") }
         self.muxer = muxer
         codec = requested ?? (muxer == "webm" ? "libvpx-vp9" : "libx264")
         let lossy = ["libx264", "libx265", "libvpx-vp9"].contains(codec)

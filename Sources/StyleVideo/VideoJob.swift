@@ -61,7 +61,7 @@ public final class VideoJob {
 
     /// Checks everything that can be checked before the first frame: tools on PATH, the input's streams,
     /// the output's container or pattern and that it can be created.
-    /// - Throws: `VideoError`, `StyleError`.
+    /// - Throws: `VideoError`, `StyleError`, `InvalidOption` (start, duration, stabilize_strength, stabilize_threshold, warm_steps, crf).
     public init(options: VideoJobOptions, stylizer: Stylizer, styles: [Tensor]) throws {
         self.options = options
         self.stylizer = stylizer
@@ -70,8 +70,15 @@ public final class VideoJob {
         let outputIsVideo = !FrameSequence.isSequence(options.output)
         tools = inputIsVideo || outputIsVideo ? try FFmpegTools.locate() : nil
 
-        if let start = options.start, !(start >= 0 && start.isFinite) { throw StyleError.invalidArgument("--start must be 0 or more seconds, not \(start)") }
-        if let duration = options.duration, !(duration > 0 && duration.isFinite) { throw StyleError.invalidArgument("--duration must be more than 0 seconds, not \(duration)") }
+        if let start = options.start, !(start >= 0 && start.isFinite) { throw InvalidOption("start", "must be 0 or more seconds, not \(start)") }
+        if let duration = options.duration, !(duration > 0 && duration.isFinite) { throw InvalidOption("duration", "must be more than 0 seconds, not \(duration)") }
+        guard options.stabilizationStrength >= 0 && options.stabilizationStrength < 1 else {
+            throw InvalidOption("stabilize_strength", "must be at least 0 and below 1, not \(options.stabilizationStrength)")
+        }
+        guard options.stabilizationThreshold > 0 && options.stabilizationThreshold <= 1 else {
+            throw InvalidOption("stabilize_threshold", "must be above 0 and at most 1, not \(options.stabilizationThreshold)")
+        }
+        guard options.warmSteps >= 0 else { throw InvalidOption("warm_steps", "must be 0 (no warm start) or more, not \(options.warmSteps)") }
 
         if outputIsVideo {
             output = .video(try VideoEncoding(path: options.output, codec: options.codec, crf: options.crf))
@@ -119,7 +126,7 @@ public final class VideoJob {
     /// count after each frame.
     /// - Throws: `VideoError`, `StyleError`, `CancellationError`.
     public func run(note: (String) -> Void = { _ in }, progress: (_ framesDone: Int) -> Void = { _ in }) throws -> VideoSummary {
-        let prepared = try styles.map { try stylizer.prepareStyle($0) }
+        let prepared = try styles.enumerated().map { try stylizer.prepareStyle($0.element, index: $0.offset) }
         switch output {
         case let .video(encoding):
             var summary: VideoSummary?
@@ -215,7 +222,7 @@ public final class VideoJob {
         var (w, h) = (width, height)
         if encoding.needsEvenSides && (w % 2 == 1 || h % 2 == 1) {
             (w, h) = (w + w % 2, h + h % 2)
-            note("frames are \(width)×\(height); written as \(w)×\(h), the last column/row repeated (\(encoding.pixelFormat!) needs even sides; --codec ffv1 keeps any size)")
+            note("frames are \(width)×\(height); written as \(w)×\(h), the last column/row repeated (\(encoding.pixelFormat!) needs even sides; an RGB codec such as ffv1 keeps any size)")
         }
         var rotation = 0, audio: String? = nil
         if case let .video(probe) = input {
@@ -246,9 +253,8 @@ public final class VideoJob {
     private static func noFrames(_ options: VideoJobOptions, _ input: Input) -> VideoError {
         var range = ""
         if options.start != nil || options.duration != nil {
-            let length: String
-            if case let .video(probe) = input, let d = probe.duration { length = String(format: "; the clip lasts %.3f s", d) } else { length = "" }
-            range = " in the range --start/--duration select\(length)"
+            range = String(format: " from %.3f s", options.start ?? 0) + (options.duration.map { String(format: " for %.3f s", $0) } ?? "")
+            if case let .video(probe) = input, let d = probe.duration { range += String(format: " (the clip lasts %.3f s)", d) }
         }
         return VideoError.input(path: options.input, reason: "no video frames to stylise\(range)")
     }

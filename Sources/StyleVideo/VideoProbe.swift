@@ -42,7 +42,7 @@ public struct VideoProbe: Sendable {
             throw VideoError.input(path: path, reason: "the video stream has no frame size")
         }
         guard let rateText = video["r_frame_rate"] as? String, let rate = FrameRate(rateText) else {
-            throw VideoError.input(path: path, reason: "the video stream has no frame rate (r_frame_rate '\(video["r_frame_rate"] ?? "none")'); give one with --fps")
+            throw VideoError.input(path: path, reason: "the video stream has no frame rate (r_frame_rate '\(video["r_frame_rate"] ?? "none")'); give the rate explicitly")
         }
         let sideRotation = (video["side_data_list"] as? [[String: Any]])?.compactMap { $0["rotation"] as? Int }.first
         let tagRotation = ((video["tags"] as? [String: Any])?["rotate"] as? String).flatMap { Int($0) }

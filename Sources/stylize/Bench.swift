@@ -8,7 +8,7 @@ import Glibc
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure this machine: sgemm GFLOP/s (speed figures live here, never in tests).",
+        abstract: "Measure this machine (speed figures live here, not in tests).",
         subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self])
 
     struct SGEMM: ParsableCommand {
@@ -80,7 +80,7 @@ struct StyTr2Forward: ParsableCommand {
             }
             let styleSide = styleSize ?? max(width, height)
             let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
-            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
+            let model = try StyTr2Model(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
             for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
@@ -135,7 +135,7 @@ struct GramStep: ParsableCommand {
             for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
             var options = GramOptions()
             options.steps = 1
-            options.optimiser = .lbfgs(lineSearch: .none)
+            options.lineSearch = .none
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             options.steps = steps
             let t0 = monotonicSeconds()

@@ -3,7 +3,7 @@ import StyleCore
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the CPU, the BLAS library, the core type it runs and why, and the thread count.")
+        abstract: "The CPU, the BLAS library, its core type and why, threads.")
 
     func run() throws {
         let info: BLAS.Info

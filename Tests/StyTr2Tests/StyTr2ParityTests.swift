@@ -42,7 +42,7 @@ final class StyTr2ParityTests: XCTestCase {
     func runParity(_ name: String) throws {
         let s = try Self.setup(name)
         let shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
-        let model = try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: s.seed, shapes: shapes))
+        let model = try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: s.seed, shapes: shapes))
         for c in s.cases {
             let prefix = "\(name)_\(c.name)"
             let content = try Self.load("\(prefix)_content.npy"), style = try Self.load("\(prefix)_style.npy")
@@ -71,20 +71,20 @@ final class StyTr2ParityTests: XCTestCase {
         let s = try Self.setup("tiny")
         var shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
         shapes["transformer.encoder_c.layers.1.linear1.weight"] = [63, 32]
-        XCTAssertThrowsError(try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
+        XCTAssertThrowsError(try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
             XCTAssertTrue("\($0)".contains("transformer.encoder_c.layers.1.linear1.weight"), "\($0)")
             XCTAssertTrue("\($0)".contains("[64, 32]"), "\($0)")
         }
         shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
         shapes["cnn_decoder.28.weight"] = nil
-        XCTAssertThrowsError(try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
+        XCTAssertThrowsError(try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
             XCTAssertTrue("\($0)".contains("missing tensor 'cnn_decoder.28.weight'"), "\($0)")
         }
     }
 
     func testTooSmallImagesAreRefused() throws {
         let s = try Self.setup("tiny")
-        let model = try StyTr2(configuration: s.configuration,
+        let model = try StyTr2Model(configuration: s.configuration,
                                weights: SeededWeights(seed: s.seed, shapes: s.configuration.tensorShapes(cnnChannels: s.channels)))
         XCTAssertThrowsError(try model.stylize(content: Tensor(shape: [3, 12, 40]), style: Tensor(shape: [3, 32, 32]))) {
             XCTAssertTrue("\($0)".contains("at least 16×16"), "\($0)")
