@@ -3,10 +3,10 @@
 #   1. frames/s at 512×288 and 1280×720, transformer mode (random official-size StyTr² weights from
 #      tools/make_random_stytr2_weights.py: d 512, 8 heads, FFN 2048, 3 layers, CNN 256) and Gram mode
 #      (seeded random network; first frame = whole schedule, later frames = --warm-steps);
-#   2. resident memory sampled every second over a 300-frame clip (transformer, 256×144);
+#   2. resident memory sampled every second over a 300-frame clip (transformer, 128×72, small model);
 #   3. flicker, sharpness and motion lag of each stabilisation option on the two test clips
 #      (tools/make_test_clips.sh: still camera + moving disc over astronaut; slow pan across chelsea),
-#      transformer at 256×144 (60 frames) and Gram at 128×72 (30 frames), via tools/video_metrics.py;
+#      transformer at 128×72 (30 frames) and Gram at 96×54 (30 frames), via tools/video_metrics.py;
 #   4. tools/samples/video_strip.jpg: input / plain Gram / warm start + mask, four frames of the still clip.
 # Writes out/video_bench/report.md.   bash tools/video_bench.sh [--skip-720-gram]
 # STYLIZE_BIN=path uses that binary instead of building one.
@@ -25,41 +25,6 @@ cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 
 # The rate printed on a progress line "frame K/N  R frames/s …" for frame K.
 rate_at() { sed -n "s|^frame $2/[0-9]*  \([0-9.]*\) frames/s.*|\1|p" "$1" | tail -1; }
-
-echo "## Speed" >> "$report"; echo >> "$report"
-echo "| mode | size | frames | frames/s (all) | first frame s | later frames s each |" >> "$report"
-echo "|---|---|---|---|---|---|" >> "$report"
-speed() {  # mode size-label w h frames extra…
-  local mode=$1 label=$2 cw=$3 ch=$4 n=$5; shift 5
-  local dir=$out/speed-$mode-$label
-  bash tools/make_test_clips.sh "$dir" "$cw" "$ch" "$(awk -v n="$n" 'BEGIN { printf "%.4f", n * 1001 / 30000 }')"
-  "$B" video "$dir/still.mp4" "$style" -o "$dir/out.mp4" --mode "$mode" --weights "$w" "$@" 2> "$dir/log" || { cat "$dir/log"; exit 1; }
-  local r1 rn all
-  r1=$(rate_at "$dir/log" 1); rn=$(rate_at "$dir/log" "$n")
-  all=$(sed -n 's/.* \([0-9.]*\) frames\/s, flicker.*/\1/p' "$dir/log")
-  awk -v m="$mode" -v l="$label" -v n="$n" -v r1="$r1" -v rn="$rn" -v all="$all" \
-    'BEGIN { t1 = 1 / r1; tn = n / rn; printf "| %s | %s | %d | %.3f | %.2f | %.2f |\n", m, l, n, all, t1, (tn - t1) / (n - 1) }' >> "$report"
-}
-speed transformer 512x288 512 288 8
-speed transformer 1280x720 1280 720 3
-speed gram 512x288 512 288 3
-[ $skip720gram = 1 ] || speed gram 1280x720 1280 720 2
-echo >> "$report"
-
-echo "## Memory over 300 frames (transformer, 256×144)" >> "$report"; echo >> "$report"
-dir=$out/rss; bash tools/make_test_clips.sh "$dir" 256 144 10.01
-"$B" video "$dir/still.mp4" "$style" -o "$dir/out.mp4" --weights "$w" 2> "$dir/log" & pid=$!
-: > "$dir/rss.csv"
-while kill -0 $pid 2>/dev/null; do
-  kb=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null || true)
-  done_frames=$(grep -o 'frame [0-9]*' "$dir/log" | tail -1 | cut -d' ' -f2 || true)
-  [ -n "$kb" ] && echo "${done_frames:-0},$kb" >> "$dir/rss.csv"
-  sleep 1
-done
-wait $pid
-awk -F, 'NR > 1 { f = $1; r = $2 / 1024; if (r > peak) peak = r; if (f >= 30 && !a) a = r; if (f >= 150 && !b) b = r; last = r }
-  END { printf "RSS after ~30 frames %.0f MB, after ~150 frames %.0f MB, at the end %.0f MB, peak %.0f MB (%d samples)\n\n", a, b, last, peak, NR }' "$dir/rss.csv" >> "$report"
-tail -1 "$dir/log" >> "$report"; echo >> "$report"
 
 echo "## Temporal stability" >> "$report"; echo >> "$report"
 stability() {  # mode w h seconds label:args …
@@ -81,8 +46,8 @@ stability() {  # mode w h seconds label:args …
     echo >> "$report"; cat "$dir/$clip-speed.md" >> "$report"; echo >> "$report"
   done
 }
-stability transformer 256 144 2.002 "plain:--stabilize none" "mask:--stabilize mask" "blend:--stabilize blend"
-stability gram 128 72 1.001 "plain-cold:--warm-steps 0" "warm:--stabilize none" "warm-mask:--stabilize mask" "warm-blend:--stabilize blend"
+stability transformer 128 72 1.001 "plain:--stabilize none" "mask:--stabilize mask" "blend:--stabilize blend"
+stability gram 96 54 1.001 "plain-cold:--warm-steps 0" "warm:--stabilize none" "warm-mask:--stabilize mask" "warm-blend:--stabilize blend"
 
 # Strip: rows input / plain (cold) / warm start + mask; frames 1, 10, 20, 30 of the Gram still clip.
 python3 - "$out/flicker-gram" "$out/strip.ppm" <<'PY'
@@ -103,4 +68,40 @@ with open(target, "wb") as f:
 PY
 ffmpeg -v error -y -i "$out/strip.ppm" -vf scale=iw*2:ih*2:flags=neighbor -q:v 4 tools/samples/video_strip.jpg
 echo "Strip: tools/samples/video_strip.jpg ($(stat -c %s tools/samples/video_strip.jpg) bytes)" >> "$report"
+echo "## Memory over 300 frames (transformer, 128×72, small random model: d 64, CNN 16)" >> "$report"; echo >> "$report"
+dir=$out/rss; bash tools/make_test_clips.sh "$dir" 128 72 10.01
+python3 tools/make_random_stytr2_weights.py "$dir/small.safetensors"
+"$B" video "$dir/still.mp4" "$style" -o "$dir/out.mp4" --weights "$dir/small.safetensors" 2> "$dir/log" & pid=$!
+: > "$dir/rss.csv"
+while kill -0 $pid 2>/dev/null; do
+  kb=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null || true)
+  done_frames=$(grep -o 'frame [0-9]*' "$dir/log" | tail -1 | cut -d' ' -f2 || true)
+  [ -n "$kb" ] && echo "${done_frames:-0},$kb" >> "$dir/rss.csv"
+  sleep 1
+done
+wait $pid
+awk -F, 'NR > 1 { f = $1; r = $2 / 1024; if (r > peak) peak = r; if (f >= 30 && !a) a = r; if (f >= 150 && !b) b = r; last = r }
+  END { printf "RSS after ~30 frames %.0f MB, after ~150 frames %.0f MB, at the end %.0f MB, peak %.0f MB (%d samples)\n\n", a, b, last, peak, NR }' "$dir/rss.csv" >> "$report"
+tail -1 "$dir/log" >> "$report"; echo >> "$report"
+
+echo "## Speed" >> "$report"; echo >> "$report"
+echo "| mode | size | frames | frames/s (all) | first frame s | later frames s each |" >> "$report"
+echo "|---|---|---|---|---|---|" >> "$report"
+speed() {  # mode size-label w h frames extra…
+  local mode=$1 label=$2 cw=$3 ch=$4 n=$5; shift 5
+  local dir=$out/speed-$mode-$label
+  bash tools/make_test_clips.sh "$dir" "$cw" "$ch" "$(awk -v n="$n" 'BEGIN { printf "%.4f", n * 1001 / 30000 }')"
+  "$B" video "$dir/still.mp4" "$style" -o "$dir/out.mp4" --mode "$mode" --weights "$w" "$@" 2> "$dir/log" || { cat "$dir/log"; exit 1; }
+  local r1 rn all
+  r1=$(rate_at "$dir/log" 1); rn=$(rate_at "$dir/log" "$n")
+  all=$(sed -n 's/.* \([0-9.]*\) frames\/s, flicker.*/\1/p' "$dir/log")
+  awk -v m="$mode" -v l="$label" -v n="$n" -v r1="$r1" -v rn="$rn" -v all="$all" \
+    'BEGIN { t1 = 1 / r1; tn = n / rn; printf "| %s | %s | %d | %.3f | %.2f | %.2f |\n", m, l, n, all, t1, (tn - t1) / (n - 1) }' >> "$report"
+}
+speed transformer 512x288 512 288 2
+speed transformer 1280x720 1280 720 2
+speed gram 512x288 512 288 2
+[ $skip720gram = 1 ] || speed gram 1280x720 1280 720 2
+echo >> "$report"
+
 cat "$report"

@@ -71,28 +71,25 @@ public final class TemporalStabilizer {
         return d
     }
 
-    /// Max filter over a (2·radius+1)² square, separable: rows, then columns.
+    /// Max filter over a (2·radius+1)² square, separable: along rows, then along columns.
     private func dilated(_ map: [Float], height h: Int, width w: Int) -> [Float] {
         guard radius > 0 else { return map }
-        var rows = map, out = map
+        let rows = maxFilter(map, lines: h, length: w, step: 1, lineStride: w)
+        return maxFilter(rows, lines: w, length: h, step: w, lineStride: 1)
+    }
+
+    /// Each of `lines` lines of `length` samples (`step` apart, lines `lineStride` apart) replaced by its
+    /// running maximum over ±radius samples.
+    private func maxFilter(_ map: [Float], lines: Int, length: Int, step: Int, lineStride: Int) -> [Float] {
+        var out = map
         map.withUnsafeBufferPointer { src in
-            rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    for x in 0..<w {
-                        var m: Float = 0
-                        for k in max(0, x - radius)...min(w - 1, x + radius) { m = max(m, src[y * w + k]) }
-                        dst[y * w + x] = m
-                    }
-                }
-            }
-        }
-        rows.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    for x in 0..<w {
+                for line in 0..<lines {
+                    let base = line * lineStride
+                    for i in 0..<length {
                         var m: Float = 0
-                        for k in max(0, y - radius)...min(h - 1, y + radius) { m = max(m, src[k * w + x]) }
-                        dst[y * w + x] = m
+                        for k in max(0, i - radius)...min(length - 1, i + radius) { m = max(m, src[base + k * step]) }
+                        dst[base + i * step] = m
                     }
                 }
             }

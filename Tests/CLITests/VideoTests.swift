@@ -136,7 +136,7 @@ final class VideoTests: CLITestCase {
     func testSizeRateAndRange() throws {
         let result = try video(["pan.mp4", "style.png", "-o", "out.mp4", "--size", "75", "--fps", "10", "--start", "0.2", "--duration", "0:0.5"])
         XCTAssertEqual(result.status, 0, "\(result)")
-        XCTAssertTrue(result.stderr.contains("stylize: frames are 75×50; written as 76×50, the last column/row repeated (yuv420p needs even sides; --codec ffv1 keeps any size)\n"), "\(result)")
+        XCTAssertTrue(result.stderr.contains("stylize: frames are 75×50; written as 76×50, the last column/row repeated (yuv420p needs even sides; an RGB codec such as ffv1 keeps any size)\n"), "\(result)")
         XCTAssertEqual(try probe("out.mp4", "stream=width,height,r_frame_rate"), "76\n50\n10/1")
         XCTAssertEqual(try probe("out.mp4", "stream=nb_read_frames", countFrames: true), "5")
         // The padded column repeats the last one (exact in a lossless copy).
