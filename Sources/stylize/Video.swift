@@ -12,26 +12,17 @@ struct Video: ParsableCommand {
         commandName: "video",
         abstract: "Stylise every frame of a video file or frame sequence with one or more STYLE images.",
         discussion: """
-        IN and OUT are video files (anything ffmpeg reads; OUT's container from its extension, H.264 in
-        .mp4/.mov/.mkv/.avi, VP9 in .webm) or frame sequences: a directory (OUT: DIR/00001.png, …) or a
-        printf pattern such as frames/%05d.png. Frames travel through ffmpeg pipes as 8-bit RGB. The
-        audio is copied unchanged; frame rate, size and rotation tag are kept (yuv420p needs even sides:
-        an odd side is padded by 1 px, repeating the last row or column).
+        IN and OUT are video files (anything ffmpeg reads; OUT's container from its extension: H.264 in .mp4, .mov, .mkv and .avi, VP9 in .webm) or frame sequences: a directory (OUT: DIR/00001.png, …) or a printf pattern such as frames/%05d.png. Frames travel through ffmpeg pipes as 8-bit RGB. The audio is copied unchanged; the frame rate, size and rotation tag are kept (yuv420p needs even sides: an odd side is padded by 1 px, repeating the last row or column).
 
-        Transformer mode encodes each style once for the whole clip. Gram mode runs the whole schedule
-        (--steps) on the first frame only: every later frame starts from the previous frame's result and
-        runs --warm-steps steps at full size (default: half of --steps), which also steadies the strokes;
-        --warm-steps 0 stylises every frame from scratch like a photo. Frames keep their size in both
-        modes unless --size is given (no 512 px Gram default).
+        Transformer mode encodes each style once for the whole clip. Gram mode runs the whole schedule (--steps) on the first frame only: every later frame starts from the previous frame's result and runs --warm-steps steps at full size (default: half of --steps), which also steadies the strokes; --warm-steps 0 stylises every frame from scratch like a photo. Frames keep their size in both modes unless --size is given.
 
-        The run ends with the clip's flicker: mean |out(t) - out(t-1)| / mean |in(t) - in(t-1)| over all
-        consecutive frames. --stabilize mask blends the previous output into the pixels whose input did
-        not change (moving pixels keep their own stylisation, so motion is not smeared).
+        The run ends with the clip's flicker: sum |out(t) - out(t-1)| / sum |in(t) - in(t-1)| over all consecutive frames. --stabilize mask blends the previous output into the pixels whose input did not change; moving pixels keep their own stylisation, so motion is not smeared.
 
         Examples:
           stylize video clip.mp4 painting.png -o out.mp4
-          stylize video clip.mp4 painting.png -o out.mp4 --size 512 --stabilize mask
-          stylize video clip.mov a.png b.png -o out.mkv --style-blend 2,1 --start 5 --duration 10
+          stylize video clip.mp4 painting.png -o out.mp4 --stabilize mask
+          stylize video clip.mov a.png b.png -o out.mkv --style-blend 2,1 \\
+                --start 5 --duration 10
           stylize video frames/%05d.png painting.png -o styled/ --fps 24
         """)
 
