@@ -20,7 +20,7 @@ final class FrameProgressBar {
         let elapsed = monotonicSeconds() - start
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var text = total.map { "frame \(done)/\(max($0, done))" } ?? "frame \(done)"
-        text += String(format: "  %.2f frames/s", rate)
+        text += String(format: rate < 1 ? "  %.3g frames/s" : "  %.2f frames/s", rate)  // a minute per frame still shows
         if let total, rate > 0 { text += "  ETA " + clock(Double(max(0, total - done)) / rate) }
         if terminal {
             let bar = total.map { total -> String in

@@ -79,7 +79,7 @@ struct Video: ParsableCommand {
                 let seconds = monotonicSeconds() - bar.start
                 let flicker = summary.flicker.map { String(format: "%.3f", $0) } ?? "n/a (fewer than 2 frames or a still input)"
                 fputs("stylize: wrote \(oneLine(output)): \(summary.frames) frames, \(summary.width)×\(summary.height) at \(summary.frameRate) fps, "
-                      + String(format: "%.2f frames/s", Double(summary.frames) / max(seconds, 1e-9)) + ", flicker \(flicker)\n", stderr)
+                      + String(format: "%.3g frames/s", Double(summary.frames) / max(seconds, 1e-9)) + ", flicker \(flicker)\n", stderr)
             }
         } catch {
             fail(error, content: input, styles: styles)
