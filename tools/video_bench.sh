@@ -3,19 +3,22 @@
 #   1. frames/s at 512×288 and 1280×720, transformer mode (random official-size StyTr² weights from
 #      tools/make_random_stytr2_weights.py: d 512, 8 heads, FFN 2048, 3 layers, CNN 256) and Gram mode
 #      (seeded random network; first frame = whole schedule, later frames = --warm-steps);
-#   2. resident memory sampled every second over a 300-frame clip (transformer, 128×72, small model);
+#   2. resident memory sampled every 0.2 s over a 300-frame clip (transformer, 128×72, small model);
 #   3. flicker, sharpness and motion lag of each stabilisation option on the two test clips
 #      (tools/make_test_clips.sh: still camera + moving disc over astronaut; slow pan across chelsea),
-#      transformer at 128×72 (30 frames) and Gram at 96×54 (30 frames), via tools/video_metrics.py;
+#      transformer at 128×72 (30 frames) and Gram at 64×36 (15 frames), via tools/video_metrics.py;
 #   4. tools/samples/video_strip.jpg: input / plain Gram / warm start + mask, four frames of the still clip.
 # Writes out/video_bench/report.md.   bash tools/video_bench.sh [--skip-720-gram]
-# STYLIZE_BIN=path uses that binary instead of building one.
+# STYLIZE_BIN=path uses that binary instead of building one; PARTS="stability-transformer stability-gram
+# memory speed" (default: all) runs some parts; OUT=dir writes elsewhere (default out/video_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 skip720gram=0; [ "${1:-}" = "--skip-720-gram" ] && skip720gram=1
 B=${STYLIZE_BIN:-}
 [ -n "$B" ] || { swift build -c release --product stylize >/dev/null; B=$PWD/.build/release/stylize; }
-out=out/video_bench; rm -rf "$out"; mkdir -p "$out"
+out=${OUT:-out/video_bench}; rm -rf "$out"; mkdir -p "$out"
+parts=${PARTS:-stability-transformer stability-gram memory speed}
+want() { [[ " $parts " == *" $1 "* ]]; }
 report=$out/report.md
 style=tools/samples/strokes.png
 w=$out/stytr2.safetensors
@@ -43,47 +46,53 @@ stability() {  # mode w h seconds label:args …
       dirs+=("$dir/$clip-$label")
     done
     python3 tools/video_metrics.py "$dir/$clip.mp4" "${dirs[@]}" >> "$report"
+    if [ "$mode" = gram ]; then  # the stabilisers against the warm-started run they start from
+      echo >> "$report"; python3 tools/video_metrics.py "$dir/$clip.mp4" "${dirs[@]:1}" >> "$report"
+    fi
     echo >> "$report"; cat "$dir/$clip-speed.md" >> "$report"; echo >> "$report"
   done
 }
-stability transformer 128 72 1.001 "plain:--stabilize none" "mask:--stabilize mask" "blend:--stabilize blend"
-stability gram 96 54 1.001 "plain-cold:--warm-steps 0" "warm:--stabilize none" "warm-mask:--stabilize mask" "warm-blend:--stabilize blend"
+want stability-transformer && stability transformer 128 72 1.001 "plain:--stabilize none" "mask:--stabilize mask" "blend:--stabilize blend"
+want stability-gram && stability gram 64 36 0.5005 "plain-cold:--warm-steps 0" "warm:--stabilize none" "warm-mask:--stabilize mask" "warm-blend:--stabilize blend"
 
-# Strip: rows input / plain (cold) / warm start + mask; frames 1, 10, 20, 30 of the Gram still clip.
-python3 - "$out/flicker-gram" "$out/strip.ppm" <<'PY'
+# Strip: rows input / plain (cold) / warm start + mask; frames 1, 5, 10, 15 of the Gram still clip.
+want stability-gram && python3 - "$out/flicker-gram" "$out/strip.ppm" <<'PY'
 import os, subprocess, sys
 import numpy as np
 d, target = sys.argv[1:]
-def frames(sub): return [np.load(os.path.join(d, sub, f"{i:04d}.npy")) for i in (1, 10, 20, 30)]
+def frames(sub): return [np.load(os.path.join(d, sub, f"{i:04d}.npy")) for i in (1, 5, 10, 15)]
 raw = subprocess.run(["ffmpeg", "-v", "error", "-i", os.path.join(d, "still.mp4"), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
 first = frames("still-plain-cold")[0]
 h, w = first.shape[1:]
 inputs = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
-rows = [np.concatenate([inputs[i - 1] for i in (1, 10, 20, 30)], axis=1)]
+rows = [np.concatenate([inputs[i - 1] for i in (1, 5, 10, 15)], axis=1)]
 for sub in ("still-plain-cold", "still-warm-mask"):
     rows.append(np.concatenate([(np.clip(f, 0, 1).transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8) for f in frames(sub)], axis=1))
 strip = np.concatenate(rows, axis=0)
 with open(target, "wb") as f:
     f.write(b"P6 %d %d 255\n" % (strip.shape[1], strip.shape[0]) + strip.tobytes())
 PY
-ffmpeg -v error -y -i "$out/strip.ppm" -vf scale=iw*2:ih*2:flags=neighbor -q:v 4 tools/samples/video_strip.jpg
-echo "Strip: tools/samples/video_strip.jpg ($(stat -c %s tools/samples/video_strip.jpg) bytes)" >> "$report"
+want stability-gram && ffmpeg -v error -y -i "$out/strip.ppm" -vf scale=iw*2:ih*2:flags=neighbor -q:v 5 tools/samples/video_strip.jpg
+want stability-gram && echo "Strip: tools/samples/video_strip.jpg ($(stat -c %s tools/samples/video_strip.jpg) bytes)" >> "$report"
+if want memory; then
 echo "## Memory over 300 frames (transformer, 128×72, small random model: d 64, CNN 16)" >> "$report"; echo >> "$report"
 dir=$out/rss; bash tools/make_test_clips.sh "$dir" 128 72 10.01
 python3 tools/make_random_stytr2_weights.py "$dir/small.safetensors"
 "$B" video "$dir/still.mp4" "$style" -o "$dir/out.mp4" --weights "$dir/small.safetensors" 2> "$dir/log" & pid=$!
 : > "$dir/rss.csv"
 while kill -0 $pid 2>/dev/null; do
-  kb=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null || true)
+  kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null || true)
   done_frames=$(grep -o 'frame [0-9]*' "$dir/log" | tail -1 | cut -d' ' -f2 || true)
   [ -n "$kb" ] && echo "${done_frames:-0},$kb" >> "$dir/rss.csv"
-  sleep 1
+  sleep 0.2
 done
 wait $pid
 awk -F, 'NR > 1 { f = $1; r = $2 / 1024; if (r > peak) peak = r; if (f >= 30 && !a) a = r; if (f >= 150 && !b) b = r; last = r }
   END { printf "RSS after ~30 frames %.0f MB, after ~150 frames %.0f MB, at the end %.0f MB, peak %.0f MB (%d samples)\n\n", a, b, last, peak, NR }' "$dir/rss.csv" >> "$report"
 tail -1 "$dir/log" >> "$report"; echo >> "$report"
+fi
 
+if want speed; then
 echo "## Speed" >> "$report"; echo >> "$report"
 echo "| mode | size | frames | frames/s (all) | first frame s | later frames s each |" >> "$report"
 echo "|---|---|---|---|---|---|" >> "$report"
@@ -103,5 +112,6 @@ speed transformer 1280x720 1280 720 2
 speed gram 512x288 512 288 2
 [ $skip720gram = 1 ] || speed gram 1280x720 1280 720 2
 echo >> "$report"
+fi
 
 cat "$report"
