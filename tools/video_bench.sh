@@ -109,7 +109,7 @@ speed() {  # mode size-label w h frames extra…
 }
 speed transformer 512x288 512 288 2
 speed transformer 1280x720 1280 720 2
-speed gram 512x288 512 288 2
+speed gram 512x288 512 288 3
 [ $skip720gram = 1 ] || speed gram 1280x720 1280 720 2
 echo >> "$report"
 fi
