@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GramStyle", targets: ["GramStyle"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
         .library(name: "StyleBatch", targets: ["StyleBatch"]),
+        .library(name: "StyleVideo", targets: ["StyleVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,8 +32,9 @@ let package = Package(
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
         // Batch planning, sharding, resume checks and manifests: the CLI's, not the library's.
         .target(name: "StyleBatch", dependencies: ["StyleCore", "StyleIO"]),
+        .target(name: "StyleVideo", dependencies: ["StyleCore", "StyleIO", "StyleTransfer"]),
         .executableTarget(name: "stylize", dependencies: [
-            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleBatch",
+            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleBatch", "StyleVideo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO", "TensorTestSupport"], resources: [.copy("Fixtures")]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO", "TensorTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StyleBatchTests", dependencies: ["StyleBatch", "StyleIO", "StyleCore"]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "StyleIO", "StyleCore"]),
+        .testTarget(name: "StyleVideoTests", dependencies: ["StyleVideo", "StyleCore"]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO", "TensorTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

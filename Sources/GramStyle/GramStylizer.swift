@@ -29,8 +29,10 @@ public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork,
 /// Σᵢ wᵢ·Gram(Sᵢ) (see `GramObjective`; `weights` one per style, ≥ 0, summing to 1). Each style is resized
 /// for each pass on its own (`options.styleScale`); `.style` initialization starts from the style with
 /// the largest weight. `options` must be valid (`GramOptions.validate()`): the caller's boundary checks them.
+/// A non-nil `initialImage` (3,h,w), e.g. the previous video frame's result, replaces
+/// `options.initialization` for the first pass (resized to that pass's size).
 public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float], network: FeatureNetwork,
-                        options: GramOptions = GramOptions(),
+                        options: GramOptions = GramOptions(), initialImage: Tensor? = nil,
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
@@ -55,8 +57,8 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float
         let objective = try GramObjective(network: network, content: reflectPad(passContent, margin),
                                           styles: passStyles, weights: blend, options: options)
         let start: Tensor
-        if let previous = image {
-            start = resizeBilinear(previous, height: h, width: w)
+        if let previous = image ?? initialImage {
+            start = (previous.shape[1], previous.shape[2]) == (h, w) ? previous : resizeBilinear(previous, height: h, width: w)
         } else {
             switch options.initialization {
             case .content: start = passContent
