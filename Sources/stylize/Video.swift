@@ -10,7 +10,7 @@ import StyleVideo
 struct Video: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "video",
-        abstract: "Stylise every frame of a video file or frame sequence with one or more STYLE images.",
+        abstract: "Stylise a video or frame sequence, each style encoded once.",
         discussion: """
         IN and OUT are video files (anything ffmpeg reads; OUT's container from its extension: H.264 in .mp4, .mov, .mkv and .avi, VP9 in .webm) or frame sequences: a directory (OUT: DIR/00001.png, …) or a printf pattern such as frames/%05d.png. Frames travel through ffmpeg pipes as 8-bit RGB. The audio is copied unchanged; the frame rate, size and rotation tag are kept (yuv420p needs even sides: an odd side is padded by 1 px, repeating the last row or column).
 
