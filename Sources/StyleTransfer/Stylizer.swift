@@ -20,11 +20,12 @@ public final class Stylizer: @unchecked Sendable {
     public let weights: WeightsFile?
     let fallback: String?
 
-    /// Validates `options`, chooses the engine (`options.mode`) and loads its weights from `weights`.
+    /// Validates `options` (with `styleCount`, also that `styleBlend` has one weight per style), chooses the
+    /// engine (`options.mode`) and loads its weights from `weights`.
     /// - Throws: `InvalidOption` for a bad option (also α ≠ 1 when Gram mode runs, or an unknown layer);
     ///   `StyleError` for missing or corrupt weights.
-    public convenience init(options: StyleOptions, weights: WeightsLocation) throws {
-        try options.validate()
+    public convenience init(options: StyleOptions, weights: WeightsLocation, styleCount: Int? = nil) throws {
+        try options.validate(styleCount: styleCount)
         _ = try BLAS.load()
         try self.init(options: options, choice: EngineChoice(mode: options.mode, weights: weights, seed: options.gram.seed))
     }

@@ -36,12 +36,13 @@ struct Run: ParsableCommand {
                     throw StyleError.invalidArgument("a batch takes one style argument (a file, directory or pattern) and no {style_blend}")
                 }
                 guard output != "-" else { throw StyleError.invalidArgument("a batch writes files: -o names its output directory, not -") }
-                return try runBatch(style.styleOptions(styleCount: nil))
+                return try runBatch(style.styleOptions())
             }
             guard shard == nil, manifest == nil else {
                 throw StyleError.invalidArgument("{\(shard != nil ? "shard" : "manifest")} is for batch runs (a directory or pattern as input)")
             }
-            let options = try style.styleOptions(styleCount: styles.count)
+            let options = try style.styleOptions()
+            let stylizer = try Stylizer(options: options, weights: style.weightsLocation, styleCount: styles.count)
             let toStdout = output == "-"
             guard format == nil || toStdout else {
                 throw StyleError.invalidArgument("{format} is for -o - and batch runs; a single run takes the format from -o's extension")
@@ -55,7 +56,6 @@ struct Run: ParsableCommand {
             let contentImage = try readImage(content, maxPixels: options.maxPixels)
             let styleImages = try styles.map { try readImage($0, maxPixels: options.maxPixels) }
             if !toStdout { try AtomicFile.checkWritable(output) }  // fail now, not after a minute of optimisation
-            let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
             if !quiet { fputs("stylize: \(stylizer.reason)\n", stderr) }
             let bar = ProgressBar(enabled: !quiet)
             var unchanged: UnchangedImage?

@@ -44,8 +44,9 @@ struct StyleArguments: ParsableArguments {
     @Option(help: "Gram: layers of the patch term, comma-separated (default relu3_1,relu4_1 for VGG-19).") var mrfLayers: String?
     @Option(parsing: .unconditional, help: "Gram: take style patches every N feature pixels (1 = all, 4× slower than 2).") var mrfStride: Int = 2
 
-    /// The options as the library takes them, validated (errors name the field; `cliMessage` turns them into flags).
-    func styleOptions(styleCount: Int?) throws -> StyleOptions {
+    /// The options as the library takes them; `Stylizer` validates them (errors name the field, `cliMessage`
+    /// turns them into flags). Throws only for list text that does not parse.
+    func styleOptions() throws -> StyleOptions {
         var o = StyleOptions()
         o.mode = mode; o.size = size; o.styleSize = styleSize; o.quality = quality; o.maxPixels = maxPixels
         o.alpha = alpha; o.preserveColor = preserveColor
@@ -59,7 +60,6 @@ struct StyleArguments: ParsableArguments {
         for (field, text) in [("style_blend", styleBlend), ("content_layers", contentLayers), ("style_layers", styleLayers), ("multiscale", multiscale), ("mrf_layers", mrfLayers)] {
             if let text { try o.set(field, to: text) }
         }
-        try o.validate(styleCount: styleCount)
         return o
     }
 

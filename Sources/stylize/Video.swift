@@ -48,7 +48,8 @@ struct Video: ParsableCommand {
     func run() throws {
         installVideoSignalHandlers()
         do {
-            let options = try style.styleOptions(styleCount: styles.count)
+            let options = try style.styleOptions()
+            let stylizer = try Stylizer(options: options, weights: style.weightsLocation, styleCount: styles.count)
             var job = VideoJobOptions(input: input, output: output)
             if let fps {
                 guard let rate = FrameRate(fps) else { throw StyleError.invalidArgument("{fps} takes a rate such as 24, 29.97 or 30000/1001, not '\(fps)'") }
@@ -64,7 +65,6 @@ struct Video: ParsableCommand {
             job.warmSteps = warmSteps ?? max(1, (options.gram.steps + 1) / 2)
 
             let styleImages = try styles.map { try ImageFile.read($0, maxPixels: options.maxPixels) }
-            let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
             let video = try VideoJob(options: job, stylizer: stylizer, styles: styleImages)
             if !quiet {
                 fputs("stylize: \(stylizer.reason)\n", stderr)
