@@ -16,6 +16,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
@@ -26,8 +32,17 @@ let package = Package(
         .target(name: "StyTr2", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "GramStyle", dependencies: ["StyleCore", "StyleIO"]),
         .target(name: "StyleTransfer", dependencies: ["StyleCore", "StyleIO", "StyTr2", "GramStyle"]),
-        .executableTarget(name: "stylize", dependencies: [
+        .target(name: "StyleServer", dependencies: [
             "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+        ], resources: [.copy("Web")]),
+        .executableTarget(name: "stylize", dependencies: [
+            "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "StyleCoreTests", dependencies: ["StyleCore", "StyleIO"], resources: [.copy("Fixtures")]),
@@ -36,6 +51,11 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["StyleIO", "StyTr2", "PNGTestSupport"]),
         .testTarget(name: "StyTr2Tests", dependencies: ["StyTr2", "StyleIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "StyleIO", "StyleCore"]),
+        .testTarget(name: "StyleServerTests", dependencies: [
+            "StyleServer", "StyleIO", "StyTr2", "StyleCore", "PNGTestSupport",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "GramStyleTests", dependencies: ["GramStyle", "StyleIO"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

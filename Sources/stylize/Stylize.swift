@@ -18,7 +18,7 @@ struct Stylize: ParsableCommand {
           stylize bench sgemm                                       # sgemm 2048³ GFLOP/s on this machine
         """,
         version: version,
-        subcommands: [Run.self, Info.self, Bench.self],
+        subcommands: [Run.self, Info.self, Bench.self, Serve.self],
         defaultSubcommand: Run.self)
 }
 
