@@ -4,6 +4,7 @@ import Hummingbird
 /// Every route of the service (see Web/openapi.json, the contract); handlers are the small functions below.
 func buildRouter(_ service: StyleService) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: service.metrics))
     if let token = service.configuration.token { router.add(middleware: BearerTokenMiddleware(token: token)) }
 

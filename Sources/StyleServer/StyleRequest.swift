@@ -47,6 +47,9 @@ struct StyleRequest: Sendable {
         }
         var (options, format, quality) = try fields.options(styleCount: styles.count)
         options.mode = try engine.resolve(options.mode)
+        guard options.mode == .transformer || options.alpha == 1 else {
+            throw APIError(.badRequest, "alpha works in transformer mode only and this request runs Gram mode; weigh style with style_weight instead", field: "alpha")
+        }
         self.content = content
         self.styles = styles
         self.options = options

@@ -120,8 +120,10 @@ final class JobRouteTests: XCTestCase {
             XCTAssertEqual(unknown.status, .notFound)
             XCTAssertEqual(unknown.error?.error, "no job 'nope' (unknown, or finished more than 0 s ago)")
             let id = try await self.start(client, try self.gramForm(steps: 1))
-            for _ in 0..<3000 where service.jobs.all.contains(where: { $0.id == id && !$0.status.state.isFinal }) {
+            var waited = 0
+            while waited < 3000, service.jobs.all.contains(where: { $0.id == id && !$0.status.state.isFinal }) {
                 try await Task.sleep(for: .milliseconds(10))
+                waited += 1
             }
             for uri in ["/v1/jobs/\(id)", "/v1/jobs/\(id)/result", "/v1/jobs/\(id)/events"] {
                 let response = try await client.execute(uri: uri, method: .get)
