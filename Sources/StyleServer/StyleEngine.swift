@@ -56,6 +56,9 @@ public final class StyleEngine: @unchecked Sendable {
         self.styles = StyleCache(capacity: styleCacheEntries)
     }
 
+    /// The shortest side StyTr² accepts (a 2×2 token grid).
+    var minimumSide: Int { transformer?.minimumSide ?? 16 }
+
     var modes: [String] { transformer == nil ? ["gram"] : ["transformer", "gram"] }
 
     /// The mode `requested` runs as here: auto picks the transformer when it is loaded.

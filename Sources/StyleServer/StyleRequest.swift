@@ -78,7 +78,7 @@ struct DecodedRequest: @unchecked Sendable {
     var totalSteps: Int
 
     /// Decodes the images (sizes checked from their headers first) and checks the sizes the options lead to.
-    init(_ request: StyleRequest, limits: ServerConfiguration) throws {
+    init(_ request: StyleRequest, limits: ServerConfiguration, engine: StyleEngine) throws {
         self.request = request
         func decode(_ upload: Upload, field: String) throws -> Tensor {
             do {
@@ -105,6 +105,18 @@ struct DecodedRequest: @unchecked Sendable {
         }
         try check(pixels: outputSize.width * outputSize.height, "the result at size \(target)", field: "size")
         if options.mode == .transformer {
+            // StyTr² needs a 2×2 token grid: refuse here, before the request waits for a worker.
+            let minimum = engine.minimumSide
+            guard min(outputSize.width, outputSize.height) >= minimum else {
+                throw APIError(.badRequest, "the content would be \(outputSize.width)×\(outputSize.height) pixels; transformer mode needs at least \(minimum) on each side (raise size or use a larger image)", field: "content")
+            }
+            for style in styles {
+                let sl = max(style.shape[1], style.shape[2])
+                let side = options.styleSize > 0 ? min(style.shape[1], style.shape[2]) * options.styleSize / sl : min(style.shape[1], style.shape[2])
+                guard side >= minimum else {
+                    throw APIError(.badRequest, "a style would be \(side) pixels on its short side; transformer mode needs at least \(minimum) (raise style_size or use a larger style image)", field: "style")
+                }
+            }
             for style in styles where options.styleSize > 0 {
                 let sl = max(style.shape[1], style.shape[2])
                 try check(pixels: style.shape[1] * options.styleSize / sl * style.shape[2] * options.styleSize / sl, "a style at style_size \(options.styleSize)", field: "style_size")

@@ -45,7 +45,7 @@ public final class StyleService: @unchecked Sendable {
             body.writeImmutableBuffer(chunk)
         }
         let parts = try MultipartForm.parse(body, boundary: boundary)
-        return try DecodedRequest(StyleRequest(parts: parts, engine: engine), limits: configuration)
+        return try DecodedRequest(StyleRequest(parts: parts, engine: engine), limits: configuration, engine: engine)
     }
 
     /// Stylises and encodes on a worker; `job` (if any) receives progress, previews and cancellation.
