@@ -136,8 +136,9 @@ final class JobRouteTests: XCTestCase {
         let service = try makeService(transformer: false)
         var form = try gramForm(steps: 2)
         form.text("steps", "3")
+        let body = form.body
         let response = try await service.makeApplication().test(.router) { client in
-            try await client.execute(uri: "/v1/jobs", method: .post, headers: Form.headers, body: form.body)
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: Form.headers, body: body)
         }
         XCTAssertEqual(response.status, .badRequest)
         XCTAssertEqual(response.error, .init(error: "steps is given twice", field: "steps"))

@@ -94,8 +94,9 @@ final class StylizeRouteTests: XCTestCase {
         let service = try makeService()
         let json = try await post(service, try form(), headers: [.contentType: "application/json"])
         XCTAssertEqual(json.status, .unsupportedMediaType)
-        var truncated = try form().body
-        truncated.moveWriterIndex(to: truncated.writerIndex - 40)
+        var cut = try form().body
+        cut.moveWriterIndex(to: cut.writerIndex - 40)
+        let truncated = cut
         let app = service.makeApplication()
         let response = try await app.test(.router) { client in
             try await client.execute(uri: "/v1/stylize", method: .post, headers: Form.headers, body: truncated)
