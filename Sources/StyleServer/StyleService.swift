@@ -38,6 +38,7 @@ public final class StyleService: @unchecked Sendable {
         let limit = configuration.maxUploadBytes
         let tooLarge = APIError(.contentTooLarge, "the upload is larger than this server's limit of \(limit >> 20) MiB (--max-upload-mb)")
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
+        try work.checkRoom()  // refuse before reading and decoding an upload there is no room for
         let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
         var body = ByteBuffer()
         for try await chunk in request.body {

@@ -39,12 +39,22 @@ final class WorkQueue: @unchecked Sendable {
     /// Queues `work`; throws a 503 when every worker is busy and the queue is full, or after `stopAccepting`.
     func enqueue(_ work: @escaping () -> Void) throws {
         condition.lock(); defer { condition.unlock() }
+        try checkRoomLocked()
+        waiting.append(work)
+        condition.signal()
+    }
+
+    /// Throws the 503 `enqueue` would throw now (the body is then not read at all).
+    func checkRoom() throws {
+        condition.lock(); defer { condition.unlock() }
+        try checkRoomLocked()
+    }
+
+    private func checkRoomLocked() throws {
         guard accepting else { throw APIError.busy("the server is shutting down", retryAfter: 5) }
         guard running + waiting.count < workers + queueLimit else {
             throw APIError.busy("all \(workers) workers are busy and \(waiting.count) requests wait; retry later", retryAfter: 2)
         }
-        waiting.append(work)
-        condition.signal()
     }
 
     /// Runs `work` on a worker and returns its result (the caller's task waits, no thread blocks).
