@@ -16,7 +16,10 @@ PyTorch's results (.npy):
 - full-size VGG-19 (64/128/256/512/512) at 64×64, both layouts: loss and gradient (MSE);
 - 10 steps of torch.optim.LBFGS (strong Wolfe and fixed step; max_iter=1 per step, float32) and
   of torch.optim.Adam on the small network: the loss after each step and the final image;
-- Adam on a separable quadratic whose gradient is exact in float32, for a bit-level comparison.
+- Adam on a separable quadratic whose gradient is exact in float32, for a bit-level comparison;
+- issue 19: the KL style metric, the normalised loss scale (each term divided by its target's
+  magnitude) and the patch (MRF) style term, alone and mixed with the Gram term, on the small network
+  (both layouts); and the patch term on bare feature maps (style stride 1 and 2).
 
 Needs torch and numpy; CI does not run this script.
 """
@@ -96,7 +99,38 @@ def distance(metric, a, b):
         return 1 - (a * b).sum() / (a.norm() * b.norm()).clamp_min(1e-12)
     if metric == "frobenius":
         return torch.linalg.norm((a - b).flatten())
+    if metric == "kl":
+        # KL(b‖a) of a⁺ and b⁺ normalised to sum 1, each plus ε = 1e-6/n (DistanceMetric.kl).
+        eps = 1e-6 / a.numel()
+        u, v = a.clamp_min(0), b.clamp_min(0)
+        q, p = u / u.sum() + eps, v / v.sum() + eps
+        return (p * (p.log() - q.log())).sum()
     raise ValueError(metric)
+
+
+def magnitude(metric, t):
+    """What a target's term is divided by with the normalised loss scale (DistanceMetric.magnitude)."""
+    m = {"mse": lambda: (t * t).mean(), "l1": lambda: t.abs().mean(), "frobenius": lambda: torch.linalg.norm(t.flatten()),
+         "cosine": lambda: torch.tensor(1.0), "kl": lambda: torch.tensor(1.0)}[metric]()
+    return m if float(m) > 0 else torch.tensor(1.0)
+
+
+def style_patches(features, stride):
+    """(Ns, C·9) 3×3 patches of each (C,H,W) map at positions 0, stride, 2·stride, … (PatchLoss.swift)."""
+    return torch.cat([F.unfold(f[None], 3, stride=stride)[0].T for f in features])
+
+
+def patch_loss(f, patches, normalized):
+    """Li & Wand's term: mean ‖pᵢ − s_NN(i)‖² over the image's 3×3 patches, NN by normalised
+    cross-correlation (style patches as conv filters), matches fixed (no gradient through argmax)."""
+    c = f.shape[0]
+    norms = patches.norm(dim=1)
+    filters = patches / torch.where(norms > 0, norms, torch.ones_like(norms))[:, None]
+    with torch.no_grad():
+        match = F.conv2d(f[None], filters.view(-1, c, 3, 3))[0].flatten(1).argmax(0)
+    image_patches = F.unfold(f[None], 3)[0]
+    loss = ((image_patches - patches[match].T) ** 2).mean()
+    return loss / (patches ** 2).mean() if normalized else loss
 
 
 def total_variation(x):
@@ -109,19 +143,29 @@ class Objective:
     def __init__(self, net, content, style, case):
         self.net, self.case = net, case
         self.content_layers = case.get("content_layers", CONTENT_LAYERS)
-        self.style_layers = case.get("style_layers", [[n, 1.0] for n in STYLE_LAYERS])
+        kind = case.get("style_loss", "gram")
+        self.style_layers = [] if kind == "mrf" else case.get("style_layers", [[n, 1.0] for n in STYLE_LAYERS])
+        self.patch_layers = [] if kind == "gram" else case.get("mrf_layers", ["relu3_1", "relu4_1"])
+        self.normalized = case.get("loss_scale", "tutorial") == "normalized"
         with torch.no_grad():
             self.targets = net.forward(content, set(self.content_layers))
-            sf = net.forward(style, {n for n, _ in self.style_layers})
+            sf = net.forward(style, {n for n, _ in self.style_layers} | set(self.patch_layers))
             self.grams = {n: gram(sf[n]) for n, _ in self.style_layers}
-        self.layers = set(self.content_layers) | {n for n, _ in self.style_layers}
+            self.patches = {n: style_patches([sf[n]], case.get("mrf_stride", 2)) for n in self.patch_layers}
+        self.layers = set(self.content_layers) | {n for n, _ in self.style_layers} | set(self.patch_layers)
+
+    def scale(self, metric, target):
+        return magnitude(metric, target) if self.normalized else 1.0
 
     def __call__(self, x):
         c = self.case
         f = self.net.forward(x, self.layers)
-        content = sum(distance(c["content_metric"], f[n], self.targets[n]) for n in self.content_layers)
-        style = sum(w * distance(c["style_metric"], gram(f[n]), self.grams[n]) for n, w in self.style_layers)
+        cm, sm = c["content_metric"], c["style_metric"]
+        content = sum(distance(cm, f[n], self.targets[n]) / self.scale(cm, self.targets[n]) for n in self.content_layers)
+        style = sum(w * distance(sm, gram(f[n]), self.grams[n]) / self.scale(sm, self.grams[n]) for n, w in self.style_layers)
         loss = c["alpha"] * content + c["beta"] * style
+        if self.patch_layers:
+            loss = loss + c["mrf_weight"] * sum(patch_loss(f[n], self.patches[n], self.normalized) for n in self.patch_layers)
         if c.get("tv", 0):
             loss = loss + c["tv"] * total_variation(x)
         return loss
@@ -179,6 +223,18 @@ def main():
             if metric == "l1":
                 case["content_layers"] = ["relu3_2", "relu4_2"]
                 case["style_layers"] = [["relu1_1", 0.5], ["relu2_1", 1.0], ["relu3_1", 2.0], ["relu4_2", 1.0]]
+            run_gradient_case(case, net64, content, style, start, save, cases)
+        # Issue 19: KL style metric, normalised loss scale, patch term (alone, and mixed with Gram).
+        common = {"widths": "small", "layout": layout, "alpha": 1.0, "content_metric": "mse", "style_metric": "mse",
+                  "tv": 0.0, "image": "start", "content": "content", "style": "style"}
+        for case in [{**common, "name": f"small_{layout}_kl", "beta": 10.0, "style_metric": "kl"},
+                     {**common, "name": f"small_{layout}_mse_normalized", "beta": 1e3, "loss_scale": "normalized"},
+                     {**common, "name": f"small_{layout}_kl_normalized", "beta": 10.0, "style_metric": "kl",
+                      "content_metric": "l1", "loss_scale": "normalized"},
+                     {**common, "name": f"small_{layout}_mrf", "beta": 0.0, "style_loss": "mrf", "mrf_weight": 5.0,
+                      "mrf_layers": ["relu3_1", "relu4_1"], "mrf_stride": 1, "loss_scale": "normalized"},
+                     {**common, "name": f"small_{layout}_both", "beta": beta, "style_loss": "both", "mrf_weight": 1e2,
+                      "mrf_layers": ["relu2_1", "relu3_1"], "mrf_stride": 2}]:
             run_gradient_case(case, net64, content, style, start, save, cases)
         net64 = VGG(FULL, layout, seed, torch.float64)
         case = {"name": f"full_{layout}_mse", "widths": "full", "layout": layout, "alpha": 1.0,
@@ -238,6 +294,24 @@ def main():
         x.grad = torch.tensor(c) * (x.detach() - torch.tensor(t))
         opt.step()
     save("adam_quadratic", np.stack([c, t, x0, x.detach().numpy()]))
+
+    # The patch term on bare feature maps (ReLU-like: half the values 0), style stride 1 and 2, both scales.
+    fr = np.random.default_rng(5)
+    f_map = np.maximum(fr.standard_normal((5, 9, 11)), 0).astype(np.float32)
+    s_map = np.maximum(fr.standard_normal((5, 8, 10)) + 0.2, 0).astype(np.float32)
+    save("mrf_features", f_map)
+    save("mrf_style", s_map)
+    cases["mrf_cases"] = []
+    for stride in [1, 2]:
+        for scale in ["tutorial", "normalized"]:
+            f = torch.tensor(f_map, dtype=torch.float64, requires_grad=True)
+            patches = style_patches([torch.tensor(s_map, dtype=torch.float64)], stride)
+            loss = patch_loss(f, patches, scale == "normalized")
+            loss.backward()
+            name = f"mrf_stride{stride}_{scale}"
+            save(name + "_gradient", f.grad.numpy())
+            cases["mrf_cases"].append({"name": name, "stride": stride, "loss_scale": scale, "loss": loss.item()})
+            print(name, "loss %.8g" % float(loss))
 
     with open(os.path.join(args.out, "gram_cases.json"), "w") as f:
         json.dump(cases, f, indent=1)

@@ -24,7 +24,7 @@ for c in astronaut coffee chelsea; do
 done
 run astronaut_luminance "$samples/astronaut.png" "$samples/strokes.png" --preserve-color luminance
 run astronaut_blend "$samples/astronaut.png" "$samples/strokes.png" "$samples/mosaic.png" --style-blend 0.5,0.5
-run astronaut_weak "$samples/astronaut.png" "$samples/strokes.png" --style-weight 1e4
+run astronaut_weak "$samples/astronaut.png" "$samples/strokes.png" --style-weight 1e1
 run astronaut_style_half "$samples/astronaut.png" "$samples/strokes.png" --style-scale 0.5
 
 python3 - "$samples" "$full" "$thumbs" <<'PY'

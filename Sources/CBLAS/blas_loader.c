@@ -1,5 +1,7 @@
+#define _GNU_SOURCE  // dlinfo
 #include "CBLAS.h"
 #include <dlfcn.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,23 +21,33 @@ int sb_load(char *err, int errlen) {
     static const char *names[] = {
         "libopenblas.so.0", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
         "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0", "libopenblas.so", NULL};
-    const char *last = "not found";
+    // The reason shown: a file that is there but fails to load (broken) beats "not found".
+    char reason[256] = "not found";
+    int broken = 0;
     for (int i = 0; names[i]; i++) {
         handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (handle) { snprintf(loaded_path, sizeof loaded_path, "%s", names[i]); break; }
-        last = dlerror();
+        const char *e = dlerror();
+        if (e && !broken) {
+            broken = strstr(e, "No such file or directory") == NULL;
+            snprintf(reason, sizeof reason, "%s", e);
+        }
     }
     if (!handle) {
-        snprintf(err, errlen, "cannot load OpenBLAS (%s); install it with: apt-get install libopenblas-dev", last);
+        snprintf(err, errlen, "cannot load OpenBLAS (%s); install it with: apt-get install libopenblas0", reason);
         return -1;
     }
+    struct link_map *map = NULL;  // where the dynamic loader found it, for messages and `stylize info`
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && map->l_name[0])
+        snprintf(loaded_path, sizeof loaded_path, "%s", map->l_name);
     p_sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");
     p_corename = (char *(*)(void))dlsym(handle, "openblas_get_corename");
     p_config = (char *(*)(void))dlsym(handle, "openblas_get_config");
     p_get_threads = (int (*)(void))dlsym(handle, "openblas_get_num_threads");
     p_set_threads = (void (*)(int))dlsym(handle, "openblas_set_num_threads");
     if (!p_sgemm) {
-        snprintf(err, errlen, "%s has no cblas_sgemm", loaded_path);
+        snprintf(err, errlen, "%s is not a working OpenBLAS (it has no cblas_sgemm); reinstall it with: "
+                 "apt-get install --reinstall libopenblas0", loaded_path);
         dlclose(handle);
         handle = NULL;
         return -1;

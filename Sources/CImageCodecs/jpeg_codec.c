@@ -5,6 +5,7 @@
 // that must survive the longjmp lives in a context owned by the caller of the helper.
 #include "CImageCodecs.h"
 #include "codec_common.h"
+#include "exif.h"
 
 #include <setjmp.h>
 // jpeglib.h needs size_t and FILE declared first (stdio.h comes from codec_common.h).
@@ -21,16 +22,17 @@ typedef struct {
 /// Memory source that reports truncation instead of hiding it. (libjpeg's jpeg_mem_src pads with a
 /// fake EOI and only warns, which silently turns a cut-off file into a grey-filled image.)
 ///
-/// In the headers and in multi-scan (e.g. progressive) files, running out of data fails at once:
-/// there is no telling whether scans are missing. In a single-scan file the end is answered with a
-/// fake EOI, because the Huffman decoder reads ahead and may reach the end of a complete file that
-/// merely lacks its EOI marker; if data was really missing, the decoder then warns ("premature end
-/// of data segment"), and any warning after the end turns into a "truncated JPEG" error.
+/// In the headers and in sequential files with one scan per component, running out of data fails
+/// at once. In a single-scan or progressive file the end is answered with a fake EOI, because the
+/// Huffman decoder reads ahead and may reach the end of a complete file that merely lacks its EOI
+/// marker; if data was really missing, the decoder then warns ("premature end of data segment") or
+/// fails, and any warning or error after the end turns into a "truncated JPEG" error. A progressive
+/// file cut between two scans raises neither: it must also have refined every coefficient fully.
 typedef struct {
     struct jpeg_source_mgr pub;
     const uint8_t *data;
     size_t size;
-    int allow_fake_eoi;  // single-scan image, headers read
+    int allow_fake_eoi;  // single-scan or progressive image, headers read
     int hit_end;         // a fake EOI was supplied
     long warnings_at_end;
 } jpeg_src_ctx;
@@ -42,8 +44,13 @@ typedef struct {
     uint8_t chunk[16384];
 } jpeg_dst_ctx;
 
+static void jpeg_fail_truncated(j_decompress_ptr cinfo);
+
 static void cic_jpeg_error_exit(j_common_ptr cinfo) {
     jpeg_err_ctx *e = (jpeg_err_ctx *)cinfo->err;
+    // An error after the data ran out (e.g. a marker segment cut short) is the truncation's doing.
+    if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->src && ((jpeg_src_ctx *)((j_decompress_ptr)cinfo)->src)->hit_end)
+        jpeg_fail_truncated((j_decompress_ptr)cinfo);
     char message[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, message);
     cic_set_error(e->err, e->errlen, "%s%s", e->prefix, message);
@@ -110,39 +117,12 @@ static void jpeg_attach_source(j_decompress_ptr cinfo, jpeg_src_ctx *src, const 
     cinfo->src = &src->pub;
 }
 
-static uint32_t exif_u16(const uint8_t *p, int big) { return big ? (uint32_t)(p[0] << 8 | p[1]) : (uint32_t)(p[1] << 8 | p[0]); }
-
-static uint32_t exif_u32(const uint8_t *p, int big) {
-    return big ? ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3])
-               : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
-}
-
 /// EXIF orientation (tag 0x0112 in IFD0) from the saved APP1 markers: 1–8, or 1 when absent/invalid.
 static int jpeg_exif_orientation(j_decompress_ptr cinfo) {
     for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next) {
         if (m->marker != JPEG_APP0 + 1 || m->data_length < 14 || memcmp(m->data, "Exif\0\0", 6) != 0) continue;
-        const uint8_t *tiff = m->data + 6;  // offsets below are relative to the TIFF header
-        size_t len = m->data_length - 6;
-        int big;
-        if (tiff[0] == 'I' && tiff[1] == 'I') big = 0;
-        else if (tiff[0] == 'M' && tiff[1] == 'M') big = 1;
-        else continue;
-        if (exif_u16(tiff + 2, big) != 42) continue;
-        uint32_t ifd = exif_u32(tiff + 4, big);
-        if (ifd < 8 || (size_t)ifd + 2 > len) continue;
-        uint32_t entries = exif_u16(tiff + ifd, big);
-        for (uint32_t i = 0; i < entries; i++) {
-            size_t at = (size_t)ifd + 2 + (size_t)i * 12;  // each IFD entry is 12 bytes
-            if (at + 12 > len) break;
-            if (exif_u16(tiff + at, big) != 0x0112) continue;
-            uint32_t type = exif_u16(tiff + at + 2, big);
-            uint32_t count = exif_u32(tiff + at + 4, big);
-            uint32_t value;
-            if (type == 3 && count == 1) value = exif_u16(tiff + at + 8, big);       // SHORT (the standard)
-            else if (type == 4 && count == 1) value = exif_u32(tiff + at + 8, big);  // LONG (seen in the wild)
-            else return 1;
-            return value >= 1 && value <= 8 ? (int)value : 1;
-        }
+        int o = cic_exif_orientation(m->data + 6, m->data_length - 6);  // after "Exif\0\0": the TIFF header
+        if (o) return o;
     }
     return 1;
 }
@@ -213,19 +193,14 @@ int cic_jpeg_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *
     return rc;
 }
 
-/// Maps stored pixel (sx, sy) of a sw×sh image to its displayed position for an EXIF orientation.
-/// The displayed image is sh×sw (width×height) for orientations 5–8.
-static inline void orient(int o, uint32_t sx, uint32_t sy, uint32_t sw, uint32_t sh, uint32_t *ox, uint32_t *oy) {
-    switch (o) {
-    case 2: *ox = sw - 1 - sx; *oy = sy; break;           // mirrored left–right
-    case 3: *ox = sw - 1 - sx; *oy = sh - 1 - sy; break;  // rotated 180°
-    case 4: *ox = sx; *oy = sh - 1 - sy; break;           // mirrored top–bottom
-    case 5: *ox = sy; *oy = sx; break;                    // transposed
-    case 6: *ox = sh - 1 - sy; *oy = sx; break;           // needs 90° clockwise
-    case 7: *ox = sh - 1 - sy; *oy = sw - 1 - sx; break;  // transversed
-    case 8: *ox = sy; *oy = sw - 1 - sx; break;           // needs 90° counter-clockwise
-    default: *ox = sx; *oy = sy; break;
-    }
+/// Whether a progressive file's scans, all read, refined every coefficient of every component to
+/// full precision (coef_bits holds each one's last successive-approximation bit, −1 if never sent).
+static int jpeg_progressive_complete(j_decompress_ptr cinfo) {
+    if (cinfo->coef_bits == NULL) return 0;
+    for (int c = 0; c < cinfo->num_components; c++)
+        for (int k = 0; k < DCTSIZE2; k++)
+            if (cinfo->coef_bits[c][k] != 0) return 0;
+    return 1;
 }
 
 static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, float *out, uint32_t width,
@@ -238,7 +213,7 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
     int o;
     jpeg_read_header_and_orientation(cinfo, &o);
     // After jpeg_read_header the first SOS has been read: one scan iff it holds every component.
-    d->src.allow_fake_eoi = !cinfo->progressive_mode && cinfo->comps_in_scan == cinfo->num_components;
+    d->src.allow_fake_eoi = cinfo->progressive_mode || cinfo->comps_in_scan == cinfo->num_components;
     uint32_t sw = cinfo->image_width, sh = cinfo->image_height;  // as stored
     uint32_t ow = o >= 5 ? sh : sw, oh = o >= 5 ? sw : sh;       // as displayed
     if (ow != width || oh != height) {
@@ -254,7 +229,8 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
     }
     // Photoshop (Adobe APP14) writes CMYK inverted: 0 means full ink. Other writers do not.
     int inverted = cmyk && cinfo->saw_Adobe_marker;
-    jpeg_start_decompress(cinfo);
+    jpeg_start_decompress(cinfo);  // a progressive file's scans are all read here
+    if (d->src.hit_end && cinfo->progressive_mode && !jpeg_progressive_complete(cinfo)) jpeg_fail_truncated(cinfo);
     int comps = cinfo->output_components;
     if (cinfo->output_width != sw || cinfo->output_height != sh || (comps != 1 && comps != 3 && comps != 4)) {
         cic_set_error(d->err.err, d->err.errlen, "unsupported JPEG output layout");
@@ -262,7 +238,6 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
     }
     // Freed by jpeg_destroy_decompress with the rest of libjpeg's pools, even after a longjmp.
     JSAMPARRAY row = (*cinfo->mem->alloc_sarray)((j_common_ptr)cinfo, JPOOL_IMAGE, sw * (JDIMENSION)comps, 1);
-    size_t plane = (size_t)ow * oh;
     float unit[256];
     cic_fill_unit_levels(unit);
     while (cinfo->output_scanline < sh) {
@@ -288,12 +263,7 @@ static int jpeg_decode_run(jpeg_dec_ctx *d, const uint8_t *data, size_t size, fl
                 g = (1.0f - m) * (1.0f - k);
                 b = (1.0f - y) * (1.0f - k);
             }
-            uint32_t ox, oy;
-            orient(o, sx, sy, sw, sh, &ox, &oy);
-            size_t i = (size_t)oy * ow + ox;  // out is (3,oh,ow)
-            out[i] = r;
-            out[plane + i] = g;
-            out[2 * plane + i] = b;
+            cic_store_oriented(out, o, sx, sy, sw, sh, r, g, b);
         }
     }
     jpeg_finish_decompress(cinfo);

@@ -6,8 +6,10 @@
 // changed between setjmp and longjmp never applies), and the public function frees it afterwards.
 #include "CImageCodecs.h"
 #include "codec_common.h"
+#include "exif.h"
 
 #include <png.h>
+#include <zlib.h>  // crc32, for the eXIf chunk libpng does not see after the image data
 
 /// Shared by reader and writer: where libpng's messages go and what to free.
 typedef struct {
@@ -74,6 +76,27 @@ static void cic_png_write(png_structp png, png_bytep src, size_t n) {
 
 static void cic_png_flush(png_structp png) { (void)png; }
 
+static inline uint32_t png_be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/// EXIF orientation from the first eXIf chunk whose CRC is right, before or after the image data
+/// (the PNG extensions allow both): 1–8, or 1 when there is none. Walks chunk headers only.
+static int png_exif_orientation(const uint8_t *data, size_t size) {
+    for (size_t pos = 8; size - pos >= 12;) {
+        const uint8_t *c = data + pos;
+        uint32_t length = png_be32(c);
+        if ((uint64_t)length + 12 > size - pos) break;  // truncated: libpng reports it if the image data is cut
+        if (memcmp(c + 4, "eXIf", 4) == 0 && crc32(0, c + 4, length + 4) == png_be32(c + 8 + length)) {
+            int o = cic_exif_orientation(c + 8, length);
+            return o ? o : 1;
+        }
+        if (memcmp(c + 4, "IEND", 4) == 0) break;
+        pos += 12 + (size_t)length;
+    }
+    return 1;
+}
+
 /// Creates the read structs and checks the signature; returns 0 or -1 with a message.
 static int png_open_reader(png_ctx *ctx, png_structp *png, png_infop *info) {
     if (ctx->size < 8 || png_sig_cmp(ctx->data, 0, 8) != 0) {
@@ -88,7 +111,7 @@ static int png_open_reader(png_ctx *ctx, png_structp *png, png_infop *info) {
     // chunk would run past the end of the file, so report that truncation here, before libpng.
     for (size_t pos = 8; ctx->size - pos >= 8;) {
         const uint8_t *c = ctx->data + pos;
-        uint32_t length = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+        uint32_t length = png_be32(c);
         if (memcmp(c + 4, "IDAT", 4) == 0 || memcmp(c + 4, "IEND", 4) == 0) break;
         if ((uint64_t)length + 12 > ctx->size - pos) {
             cic_set_error(ctx->err, ctx->errlen,
@@ -117,9 +140,9 @@ static int png_open_reader(png_ctx *ctx, png_structp *png, png_infop *info) {
 static int png_probe_run(png_ctx *ctx, png_structp png, png_infop info, uint32_t *width, uint32_t *height) {
     if (setjmp(png_jmpbuf(png))) return -1;
     png_read_info(png, info);
-    *width = png_get_image_width(png, info);
-    *height = png_get_image_height(png, info);
-    (void)ctx;
+    int swap = png_exif_orientation(ctx->data, ctx->size) >= 5;  // orientations 5–8 transpose the image
+    *width = swap ? png_get_image_height(png, info) : png_get_image_width(png, info);
+    *height = swap ? png_get_image_width(png, info) : png_get_image_height(png, info);
     return 0;
 }
 
@@ -134,11 +157,11 @@ int cic_png_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *h
     return rc;
 }
 
-/// Converts one decoded row (1–4 channels of 8- or 16-bit big-endian samples) into the three
-/// planes of out, compositing alpha over white.
+/// Converts stored row `sy` of an sw×sh image (1–4 channels of 8- or 16-bit big-endian samples)
+/// into the three planes of out, compositing alpha over white and applying EXIF orientation `o`.
 static void png_store_row(const uint8_t *row, int channels, int depth, const float unit[256], float *out,
-                          size_t plane, size_t offset, uint32_t width) {
-    for (uint32_t x = 0; x < width; x++) {
+                          int o, uint32_t sy, uint32_t sw, uint32_t sh) {
+    for (uint32_t x = 0; x < sw; x++) {
         float s[4];
         for (int c = 0; c < channels; c++) {
             size_t i = (size_t)x * (size_t)channels + (size_t)c;
@@ -157,9 +180,7 @@ static void png_store_row(const uint8_t *row, int channels, int depth, const flo
             g = g * a + (1.0f - a);
             b = b * a + (1.0f - a);
         }
-        out[offset + x] = r;
-        out[plane + offset + x] = g;
-        out[2 * plane + offset + x] = b;
+        cic_store_oriented(out, o, x, sy, sw, sh, r, g, b);
     }
 }
 
@@ -167,7 +188,9 @@ static int png_decode_run(png_ctx *ctx, png_structp png, png_infop info, float *
                           uint32_t height) {
     if (setjmp(png_jmpbuf(png))) return -1;
     png_read_info(png, info);
-    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) {
+    int o = png_exif_orientation(ctx->data, ctx->size);
+    uint32_t sw = png_get_image_width(png, info), sh = png_get_image_height(png, info);  // as stored
+    if ((o >= 5 ? sh : sw) != width || (o >= 5 ? sw : sh) != height) {
         cic_set_error(ctx->err, ctx->errlen, "PNG size changed between probe and decode");
         return -1;
     }
@@ -187,7 +210,6 @@ static int png_decode_run(png_ctx *ctx, png_structp png, png_infop info, float *
         cic_set_error(ctx->err, ctx->errlen, "unsupported PNG layout (%d channels, %d bits)", channels, depth);
         return -1;
     }
-    size_t plane = (size_t)width * height;
     float unit[256];
     cic_fill_unit_levels(unit);
     if (passes == 1) {
@@ -197,22 +219,21 @@ static int png_decode_run(png_ctx *ctx, png_structp png, png_infop info, float *
             cic_set_error(ctx->err, ctx->errlen, "out of memory");
             return -1;
         }
-        for (uint32_t y = 0; y < height; y++) {
+        for (uint32_t y = 0; y < sh; y++) {
             png_read_row(png, ctx->pixels, NULL);
-            png_store_row(ctx->pixels, channels, depth, unit, out, plane, (size_t)y * width, width);
+            png_store_row(ctx->pixels, channels, depth, unit, out, o, y, sw, sh);
         }
     } else {
         // Adam7 interlaced: later passes fill in earlier rows, so the whole image is needed.
         size_t total;
-        if (cic_mul_size(rowbytes, height, &total) != 0 || (ctx->pixels = malloc(total)) == NULL ||
-            (ctx->rows = malloc(sizeof(png_bytep) * height)) == NULL) {
+        if (cic_mul_size(rowbytes, sh, &total) != 0 || (ctx->pixels = malloc(total)) == NULL ||
+            (ctx->rows = malloc(sizeof(png_bytep) * sh)) == NULL) {
             cic_set_error(ctx->err, ctx->errlen, "out of memory");
             return -1;
         }
-        for (uint32_t y = 0; y < height; y++) ctx->rows[y] = ctx->pixels + (size_t)y * rowbytes;
+        for (uint32_t y = 0; y < sh; y++) ctx->rows[y] = ctx->pixels + (size_t)y * rowbytes;
         png_read_image(png, ctx->rows);
-        for (uint32_t y = 0; y < height; y++)
-            png_store_row(ctx->rows[y], channels, depth, unit, out, plane, (size_t)y * width, width);
+        for (uint32_t y = 0; y < sh; y++) png_store_row(ctx->rows[y], channels, depth, unit, out, o, y, sw, sh);
     }
     // Chunks after the image data (and IEND) are not read: a file missing only its tail still decodes.
     return 0;

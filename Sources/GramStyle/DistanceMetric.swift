@@ -1,3 +1,4 @@
+import Foundation
 import StyleCore
 
 /// How far a feature map or Gram matrix `a` is from its target `b` (both flattened, n elements).
@@ -10,6 +11,10 @@ public enum DistanceMetric: String, Sendable, CaseIterable {
     case cosine
     /// ‖a − b‖₂ (Frobenius norm of the difference); gradient 0 where a = b.
     case frobenius
+    /// KL(B‖A) = Σ pᵢ·log(pᵢ/qᵢ) with p = b⁺/Σb⁺ + ε, q = a⁺/Σa⁺ + ε, x⁺ = max(x, 0), ε = 10⁻⁶/n: the target's
+    /// and the image's matrices as distributions over their entries. Meant for Gram matrices of ReLU
+    /// features, which are non-negative; ε keeps log q finite where the image has no mass. Scale-free.
+    case kl
 
     /// D(a, b); if `gradient` is given, adds scale·∂D/∂a to it. Sums are accumulated in Double.
     func evaluate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int,
@@ -58,6 +63,33 @@ public enum DistanceMetric: String, Sendable, CaseIterable {
                 for i in 0..<n { g[i] += k * (a[i] - b[i]) }
             }
             return norm
+        case .kl:
+            return klDivergence(a, b, count: n, gradient: gradient, scale: scale)
         }
     }
+}
+
+/// KL(B‖A) of `DistanceMetric.kl`; adds scale·∂/∂a to `gradient` if given:
+/// ∂D/∂aⱼ = [aⱼ ≥ 0]·(c − pⱼ/qⱼ)/Σa⁺ with c = Σᵢ pᵢ·(1 − ε/qᵢ) (q depends on a through its sum too).
+private func klDivergence(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int,
+                          gradient: UnsafeMutablePointer<Float>?, scale: Float) -> Double {
+    let epsilon = 1e-6 / Double(n)
+    var sa = 0.0, sb = 0.0
+    for i in 0..<n { sa += Double(max(a[i], 0)); sb += Double(max(b[i], 0)) }
+    if sa == 0 { sa = 1 }
+    if sb == 0 { sb = 1 }
+    var value = 0.0, c = 0.0
+    for i in 0..<n {
+        let p = Double(max(b[i], 0)) / sb + epsilon, q = Double(max(a[i], 0)) / sa + epsilon
+        value += p * (log(p) - log(q))
+        c += p * (1 - epsilon / q)
+    }
+    if let g = gradient {
+        let k = Double(scale) / sa
+        for i in 0..<n where a[i] >= 0 {
+            let p = Double(max(b[i], 0)) / sb + epsilon, q = Double(a[i]) / sa + epsilon
+            g[i] += Float(k * (c - p / q))
+        }
+    }
+    return value
 }

@@ -10,12 +10,20 @@ public protocol FeatureNetwork: AnyObject {
     var defaultContentLayers: [String] { get }
     /// The layers (and weights) the style term reads unless `GramOptions.styleLayers` says otherwise.
     var defaultStyleLayers: [(name: String, weight: Float)] { get }
-    /// A style weight β that balances this network's Gram term against its content term for α = 1.
+    /// A style weight β that balances this network's Gram term against its content term for α = 1
+    /// with `LossScale.tutorial` (the normalised scale needs none: `GramOptions.normalizedStyleWeight`).
     var suggestedStyleWeight: Float { get }
+    /// The layers the patch (MRF) style term matches unless `MRFOptions.layers` says otherwise; by default
+    /// the last two style layers.
+    var defaultPatchLayers: [String] { get }
 
     /// Pixels to add around the optimised image (and crop off) so its border sits inside full filter
     /// windows (`GramOptions.margin`); 0 by default.
     var suggestedMargin: Int { get }
+
+    /// Whether an image of height×width is large enough for every layer of `layers` (filter windows,
+    /// padding and pooling on the way down); `forward` throws for images that do not fit.
+    func fits(height: Int, width: Int, layers: Set<String>) -> Bool
 
     /// The activations of `layers` for `image`; computes only as deep as the deepest of them.
     /// With a `tape`, records what `BackwardTape.backward` needs to return d(loss)/d(image).
@@ -32,6 +40,14 @@ public protocol FeatureNetwork: AnyObject {
 
 extension FeatureNetwork {
     public var suggestedMargin: Int { 0 }
+    public var defaultPatchLayers: [String] { defaultStyleLayers.suffix(2).map(\.name) }
+
+    /// The smallest side s such that an s×s image fits `layers`: a smaller side never fits, a larger always does.
+    public func minimumSide(layers: Set<String>) -> Int {
+        var side = 1
+        while !fits(height: side, width: side, layers: layers) { side += 1 }
+        return side
+    }
 
     /// The activations of `layers` for `image` (no backward pass).
     public func features(of image: Tensor, layers: Set<String>) throws -> [String: Tensor] {

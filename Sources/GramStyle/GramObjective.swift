@@ -4,7 +4,7 @@ import StyleCore
 public struct LossTerms: Sendable, Equatable {
     /// α·Σ_l D(F_l, P_l) over the content layers.
     public var content: Double
-    /// β·Σ_l w_l·D(G_l, A_l) over the style layers.
+    /// β·Σ_l w_l·D(G_l, A_l) over the style layers, plus β_mrf·Σ_l E_l of the patch layers.
     public var style: Double
     /// τ·TV(image).
     public var totalVariation: Double
@@ -21,15 +21,19 @@ public struct LossTerms: Sendable, Equatable {
 }
 
 /// Gatys et al.'s loss for one content and one style image:
-/// α·Σ content_l + β·Σ w_l·style_l + τ·TV, with its gradient w.r.t. the image by backpropagation
-/// through the frozen network (hand-written backward, no autograd).
+/// α·Σ content_l + β·Σ w_l·style_l (+ β_mrf·Σ patch_l, Li & Wand's term, with `GramOptions.styleLoss`
+/// `.mrf` or `.both`) + τ·TV, each layer's term scaled as `GramOptions.lossScale` says, with its gradient
+/// w.r.t. the image by backpropagation through the frozen network (hand-written backward, no autograd).
 public struct GramObjective {
     public let network: FeatureNetwork
     public let contentWeight: Float, styleWeight: Float, totalVariationWeight: Float
+    /// β_mrf, weight of the patch term (0 unless `styleLoss` is `.mrf` or `.both`).
+    public let patchWeight: Float
     /// Shape (3,H,W) of the content image; images evaluated must have it.
     public let imageShape: [Int]
     let contentLosses: [ContentLoss]
     let styleLosses: [(loss: StyleLoss, weight: Float)]
+    let patchLosses: [PatchLoss]
     /// Every layer a loss reads: the forward pass stops at the deepest.
     let layers: Set<String>
 
@@ -40,31 +44,50 @@ public struct GramObjective {
     }
 
     /// Several style images: each style layer's target is the blend Σᵢ wᵢ·Gram(Sᵢ) of the styles'
-    /// Gram matrices (`weights` normalised to sum 1; nil = equal), so the image is pulled towards
-    /// one mixed texture statistic rather than towards each style in turn.
-    /// - Throws: `StyleError.invalidArgument` for bad weights, an unknown layer, a non-RGB image or one too small for the network.
-    public init(network: FeatureNetwork, content: Tensor, styles: [Tensor], weights: [Float]?, options: GramOptions) throws {
+    /// Gram matrices (`weights` one per style, summing to 1), so the image is pulled towards
+    /// one mixed texture statistic rather than towards each style in turn. The patch term matches
+    /// against the patches of every style with a weight above 0.
+    /// - Throws: `StyleError.invalidArgument` for an unknown layer, a non-RGB image or one too small for the network.
+    public init(network: FeatureNetwork, content: Tensor, styles: [Tensor], weights blend: [Float], options: GramOptions) throws {
         self.network = network
         contentWeight = options.contentWeight
-        styleWeight = options.styleWeight ?? network.suggestedStyleWeight
+        styleWeight = options.resolvedStyleWeight(for: network)
         totalVariationWeight = options.totalVariationWeight
         imageShape = content.shape
-        let blend = try normalizedBlendWeights(weights, styleCount: styles.count)
+        precondition(blend.count == styles.count, "one blend weight per style")
         let contentLayers = options.contentLayers ?? network.defaultContentLayers
-        let styleLayers = options.styleLayers ?? network.defaultStyleLayers.map { GramOptions.StyleLayer($0.name, weight: $0.weight) }
-        let contentFeatures = try network.features(of: content, layers: Set(contentLayers))
+        let styleLayers = options.styleLoss == .mrf ? []
+            : options.styleLayers ?? network.defaultStyleLayers.map { GramOptions.StyleLayer($0.name, weight: $0.weight) }
+        let patchLayers = options.styleLoss == .gram ? [] : options.mrf.layers ?? network.defaultPatchLayers
+        patchWeight = patchLayers.isEmpty ? 0 : options.resolvedPatchWeight
+        let contentFeatures = try network.features(of: content, layers: Set(contentLayers + patchLayers))
+        for layer in patchLayers where contentFeatures[layer]!.shape[1] < 3 || contentFeatures[layer]!.shape[2] < 3 {
+            let f = contentFeatures[layer]!
+            throw StyleError.invalidArgument(
+                "the content image is too small for patches of \(layer): its features there are \(f.shape[2])×\(f.shape[1]), 3×3 needed; use a larger size")
+        }
         var targets: [String: Tensor] = [:]
+        var styleFeatures: [String: [Tensor]] = [:]
         for (style, weight) in zip(styles, blend) where weight > 0 {
-            let features = try network.features(of: style, layers: Set(styleLayers.map(\.name)))
-            for (layer, f) in features {
-                let gram = gramForward(f), sum = targets[layer] ?? Tensor(shape: gram.shape)
+            let features = try network.features(of: style, layers: Set(styleLayers.map(\.name) + patchLayers))
+            for layer in patchLayers { styleFeatures[layer, default: []].append(features[layer]!) }
+            for layer in styleLayers.map(\.name) {
+                let gram = gramForward(features[layer]!), sum = targets[layer] ?? Tensor(shape: gram.shape)
                 addScaledInPlace(sum, gram, scale: weight)
                 targets[layer] = sum
             }
         }
-        contentLosses = contentLayers.map { ContentLoss(layer: $0, target: contentFeatures[$0]!, metric: options.contentMetric) }
-        styleLosses = styleLayers.map { (StyleLoss(layer: $0.name, target: targets[$0.name]!, metric: options.styleMetric), $0.weight) }
-        layers = Set(contentLayers).union(styleLayers.map(\.name))
+        let scale = options.lossScale
+        contentLosses = contentLayers.map {
+            ContentLoss(layer: $0, target: contentFeatures[$0]!, metric: options.contentMetric, scale: scale)
+        }
+        styleLosses = styleLayers.map {
+            (StyleLoss(layer: $0.name, target: targets[$0.name]!, metric: options.styleMetric, scale: scale), $0.weight)
+        }
+        patchLosses = try patchLayers.map {
+            try PatchLoss(layer: $0, styleFeatures: styleFeatures[$0]!, stride: options.mrf.styleStride, scale: scale)
+        }
+        layers = Set(contentLayers).union(styleLayers.map(\.name)).union(patchLayers)
     }
 
     /// The loss at `image` (3,H,W); if `gradient` (same shape) is given, it receives d(total)/d(image).
@@ -73,7 +96,7 @@ public struct GramObjective {
             throw StyleError.invalidArgument("image \(image.shape) differs from the content image \(imageShape)")
         }
         if let gradient { precondition(gradient.shape == image.shape, "gradient \(gradient.shape) for image \(image.shape)") }
-        var content = 0.0, style = 0.0
+        var content = 0.0, style = 0.0, patch = 0.0
         try network.evaluate(image, layers: layers, imageGradient: gradient) { layer, f, g in
             for loss in contentLosses where loss.layer == layer {
                 content += loss.evaluate(f, gradient: g, scale: contentWeight)
@@ -81,10 +104,14 @@ public struct GramObjective {
             for (loss, weight) in styleLosses where loss.layer == layer {
                 style += Double(weight) * loss.evaluate(f, gradient: g, scale: styleWeight * weight)
             }
+            for loss in patchLosses where loss.layer == layer {
+                patch += loss.evaluate(f, gradient: g, scale: patchWeight)
+            }
         }
         let tv = totalVariationWeight == 0 ? 0
             : totalVariation(image, gradient: gradient, scale: totalVariationWeight)
-        return LossTerms(content: Double(contentWeight) * content, style: Double(styleWeight) * style,
+        return LossTerms(content: Double(contentWeight) * content,
+                         style: Double(styleWeight) * style + Double(patchWeight) * patch,
                          totalVariation: Double(totalVariationWeight) * tv)
     }
 }

@@ -4,9 +4,9 @@ import StyleCore
 public struct GramOptions: Sendable {
     /// α, weight of the content term.
     public var contentWeight: Float = 1
-    /// β, weight of the style term; nil: the network's `suggestedStyleWeight` (1e6 for torchvision VGG-19,
-    /// as PyTorch's tutorial; 1e2 for the normalised layout, not yet calibrated on the real file;
-    /// 1e5 for `RandomFeatureNetwork`).
+    /// β, weight of the style term; nil: `normalizedStyleWeight` with the normalised loss scale, else the
+    /// network's `suggestedStyleWeight` (1e6 for torchvision VGG-19, as PyTorch's tutorial; 1e2 for the
+    /// normalised layout, not calibrated; 1e5 for `RandomFeatureNetwork`). See `resolvedStyleWeight(for:)`.
     public var styleWeight: Float? = nil
     /// Weight of the squared total-variation term (see `totalVariation`); 0 = off.
     public var totalVariationWeight: Float = 0
@@ -20,11 +20,24 @@ public struct GramOptions: Sendable {
     public var contentMetric: DistanceMetric = .mse
     /// Distance between Gram matrices in the style term.
     public var styleMetric: DistanceMetric = .mse
+    /// How each layer's term is scaled: by its target's magnitude (any network's feature scale works with
+    /// the default β) or raw, as PyTorch's tutorial (β must suit the network).
+    public var lossScale: LossScale = .normalized
+    /// Which style term runs: Gram matrices, patch matching (MRF, Li & Wand 2016) or both.
+    public var styleLoss: StyleLossKind = .gram
+    /// Weight, layers and style stride of the patch term.
+    public var mrf = MRFOptions()
 
-    /// The optimiser and its settings.
-    public var optimiser: Optimiser = .lbfgs()
+    /// The optimizer.
+    public var optimizer: Optimizer = .lbfgs
+    /// Step size; nil: 1 for L-BFGS (PyTorch's default), 0.02 for Adam (on pixel values in [0,1]).
+    public var learningRate: Double? = nil
+    /// L-BFGS history size (pairs of vectors kept), capped by `historyMemory`.
+    public var historySize = 100
+    /// L-BFGS line search.
+    public var lineSearch: LBFGS.LineSearch = .strongWolfe
     /// Where the optimisation starts.
-    public var initialisation: Initialisation = .content
+    public var initialization: Initialization = .content
     /// Optimiser steps (L-BFGS iterations or Adam updates) of the final, full-size pass, and of each
     /// coarse pass that `scaleSteps` gives no count for. L-BFGS stops earlier once it has converged
     /// (PyTorch's tolerances). 300: Gatys et al.'s single pass; `standard` uses a multi-scale schedule.
@@ -78,20 +91,47 @@ public struct GramOptions: Sendable {
     /// 1/16 and 1/4 of the final pass's cost per step.
     public static let automaticScaleSteps = [100, 60]
 
+    /// The step size that runs: `learningRate`, or the optimizer's default.
+    public var effectiveLearningRate: Double { learningRate ?? (optimizer == .lbfgs ? 1 : 0.02) }
+
+    /// Throws the first option outside its allowed values, named as the `stylize` option it comes from.
+    public func validate() throws {
+        func require(_ ok: Bool, _ field: String, _ problem: @autoclosure () -> String) throws {
+            if !ok { throw InvalidOption(field, problem()) }
+        }
+        try require(steps >= 0, "steps", "must be 0 or more, not \(steps)")
+        try require(snapshotEvery >= 0, "save_every", "must be 0 (off) or more, not \(snapshotEvery)")
+        try require(historySize >= 1, "history", "must be 1 or more, not \(historySize)")
+        try require(historyMemory > 0, "history_memory", "must be positive, not \(historyMemory)")
+        try require(styleScale > 0 && styleScale <= 8, "style_scale", "must be in (0, 8], not \(styleScale)")
+        for (field, value) in [("content_weight", contentWeight), ("style_weight", styleWeight ?? 0), ("tv_weight", totalVariationWeight)] {
+            try require(value >= 0 && value.isFinite, field, "must be 0 or more, not \(value)")
+        }
+        if let learningRate { try require(learningRate > 0 && learningRate.isFinite, "lr", "must be positive, not \(learningRate)") }
+        if let margin { try require(margin >= 0, "margin", "must be 0 or more, not \(margin)") }
+        try mrf.validate()
+        if let layer = styleLayers?.first(where: { !($0.weight >= 0 && $0.weight.isFinite) }) {
+            throw InvalidOption("style_layers", "weights must be 0 or more, not \(layer.weight) for \(layer.name)")
+        }
+        if let scales {
+            try require(scales.allSatisfy { $0 >= 16 } && scales == scales.sorted(), "multiscale",
+                        "takes off or long sides of at least 16 pixels in ascending order, e.g. 256,384, not '\(scales.map(String.init).joined(separator: ","))'")
+            let counts = scaleSteps ?? Array(repeating: steps, count: scales.count)
+            try require(counts.count == scales.count && counts.allSatisfy { $0 >= 0 }, "scale_steps",
+                        "must be one count of 0 or more per coarse pass \(scales), not \(counts)")
+        }
+    }
+
     /// The passes that will run for a content with this long side: (long side, steps), the final pass last.
-    /// - Throws: `StyleError.invalidArgument` for scales not ascending, not below `longSide`, or step counts not matching.
+    /// The options must be valid (`validate()`).
+    /// - Throws: `InvalidOption` ("multiscale") when a coarse pass is not below `longSide`.
     public func passes(longSide: Int) throws -> [(longSide: Int, steps: Int)] {
-        guard steps >= 0 else { throw StyleError.invalidArgument("steps must be ≥ 0, got \(steps)") }
         let coarse: [(Int, Int)]
         if let scales {
-            guard scales.allSatisfy({ $0 > 0 && $0 < longSide }), scales == scales.sorted() else {
-                throw StyleError.invalidArgument("scales must ascend and stay below the content's long side \(longSide), got \(scales)")
+            if let big = scales.first(where: { $0 >= longSide }) {
+                throw InvalidOption("multiscale", "passes must be smaller than the image's long side \(longSide), not \(big); lower them or use off")
             }
-            let counts = scaleSteps ?? Array(repeating: steps, count: scales.count)
-            guard counts.count == scales.count, counts.allSatisfy({ $0 >= 0 }) else {
-                throw StyleError.invalidArgument("scale steps must be one count ≥ 0 per scale \(scales), got \(counts)")
-            }
-            coarse = Array(zip(scales, counts))
+            coarse = Array(zip(scales, scaleSteps ?? Array(repeating: steps, count: scales.count)))
         } else {
             let auto = Self.automaticScales(longSide: longSide)
             coarse = Array(zip(auto, Self.automaticScaleSteps.suffix(auto.count)))
@@ -106,7 +146,7 @@ public struct GramOptions: Sendable {
         public init(_ name: String, weight: Float = 1) { self.name = name; self.weight = weight }
     }
 
-    public enum Initialisation: Sendable, Equatable {
+    public enum Initialization: String, CaseIterable, Sendable {
         /// The content image (Gatys et al.'s choice for transfer; keeps the layout).
         case content
         /// Uniform noise in [0,1) from `seed`.
@@ -115,11 +155,11 @@ public struct GramOptions: Sendable {
         case style
     }
 
-    public enum Optimiser: Sendable, Equatable {
-        /// `torch.optim.LBFGS` ported: learning rate, history size, strong-Wolfe line search or fixed steps.
+    public enum Optimizer: String, CaseIterable, Sendable {
+        /// `torch.optim.LBFGS` ported: `learningRate`, `historySize`, `lineSearch` (strong Wolfe or fixed steps).
         /// History costs 2·historySize·3·H·W floats (2.4 GB at 1024² for 100), capped by `historyMemory`.
-        case lbfgs(learningRate: Double = 1, historySize: Int = 100, lineSearch: LBFGS.LineSearch = .strongWolfe)
+        case lbfgs
         /// `torch.optim.Adam` (β = 0.9, 0.999, ε = 1e-8) on pixel values in [0,1].
-        case adam(learningRate: Float = 0.02)
+        case adam
     }
 }

@@ -12,55 +12,55 @@ import StyleCore
 /// it converges or uses up its evaluation budget. Every `options.snapshotEvery` steps (0 = never)
 /// `snapshot(step, image)` receives the current image (this pass's size, margin cropped, clamped to [0,1]).
 /// `isCancelled` is polled between steps; when it returns true the function throws `CancellationError`.
+/// When no pass changed its image by one 8-bit level (e.g. L-BFGS stopped before its first step because
+/// the loss is too small for the network's feature scale), `unchanged` receives why and what to change.
 ///
 /// - Returns: the stylised image, the content's size, clamped to [0,1].
 /// - Throws: `StyleError.invalidArgument` for bad options or images; `CancellationError`.
 public func gramStylize(content: Tensor, style: Tensor, network: FeatureNetwork, options: GramOptions = GramOptions(),
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-    try gramStylize(content: content, styles: [style], weights: nil, network: network, options: options,
-                    progress: progress, snapshot: snapshot, isCancelled: isCancelled)
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
+    try gramStylize(content: content, styles: [style], weights: [1], network: network, options: options,
+                    progress: progress, snapshot: snapshot, isCancelled: isCancelled, unchanged: unchanged)
 }
 
 /// `gramStylize(content:style:…)` towards a blend of several styles: each style layer's target is
-/// Σᵢ wᵢ·Gram(Sᵢ) (see `GramObjective`; `weights` normalised to sum 1, nil = equal). Each style is resized
-/// for each pass on its own (`options.styleScale`); `.style` initialisation starts from the style with
-/// the largest weight.
-public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, network: FeatureNetwork,
-                        options: GramOptions = GramOptions(),
+/// Σᵢ wᵢ·Gram(Sᵢ) (see `GramObjective`; `weights` one per style, ≥ 0, summing to 1). Each style is resized
+/// for each pass on its own (`options.styleScale`); `.style` initialization starts from the style with
+/// the largest weight. `options` must be valid (`GramOptions.validate()`): the caller's boundary checks them.
+/// A non-nil `initialImage` (3,h,w), e.g. the previous video frame's result, replaces
+/// `options.initialization` for the first pass (resized to that pass's size).
+public func gramStylize(content: Tensor, styles: [Tensor], weights blend: [Float], network: FeatureNetwork,
+                        options: GramOptions = GramOptions(), initialImage: Tensor? = nil,
                         progress: ((_ step: Int, _ contentLoss: Double, _ styleLoss: Double, _ totalLoss: Double) -> Void)? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-    for (name, image) in [("content", content)] + styles.map({ ("style", $0) }) where image.rank != 3 || image.shape[0] != 3 {
-        throw StyleError.invalidArgument("\(name) image must be (3,H,W) RGB, got \(image.shape)")
-    }
-    let blend = try normalizedBlendWeights(weights, styleCount: styles.count)
-    guard options.styleScale > 0 else { throw StyleError.invalidArgument("style scale must be > 0, got \(options.styleScale)") }
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
+    precondition(content.rank == 3 && content.shape[0] == 3 && styles.allSatisfy { $0.rank == 3 && $0.shape[0] == 3 }, "images must be (3,H,W)")
+    precondition(blend.count == styles.count && abs(blend.reduce(0, +) - 1) < 1e-4, "blend weights must be normalised, one per style")
     let requestedMargin = options.margin ?? network.suggestedMargin
-    guard requestedMargin >= 0 else { throw StyleError.invalidArgument("margin must be ≥ 0, got \(requestedMargin)") }
-    guard options.snapshotEvery >= 0 else { throw StyleError.invalidArgument("snapshot interval must be ≥ 0, got \(options.snapshotEvery)") }
-    let fullH = content.shape[1], fullW = content.shape[2], fullLong = max(fullH, fullW)
-    let passes = try options.passes(longSide: fullLong)
+    let fullH = content.shape[1], fullW = content.shape[2]
+    let passes = try gramPasses(content: (fullH, fullW), styles: styles.map { ($0.shape[1], $0.shape[2]) },
+                                options: options, minimumSide: network.minimumSide(for: options))
 
     var image: Tensor? = nil
     var step = 0
+    var outcomes: [PassOutcome] = []
     for pass in passes {
-        let long = pass.longSide
-        let (h, w) = long == fullLong ? (fullH, fullW)
-            : (max(1, Int((Double(fullH) * Double(long) / Double(fullLong)).rounded())),
-               max(1, Int((Double(fullW) * Double(long) / Double(fullLong)).rounded())))
+        let (h, w) = pass.content
         // Reflection needs margin < side.
         let margin = min(requestedMargin, min(h, w) - 1)
         let passContent = (h, w) == (fullH, fullW) ? content : resizeAntialiased(content, height: h, width: w)
-        let passStyles = styles.map { resizedStyle($0, imageLongSide: long, scale: options.styleScale) }
+        let passStyles = zip(styles, pass.styles).map { style, size in
+            size == (style.shape[1], style.shape[2]) ? style : resizeAntialiased(style, height: size.height, width: size.width)
+        }
         let objective = try GramObjective(network: network, content: reflectPad(passContent, margin),
                                           styles: passStyles, weights: blend, options: options)
         let start: Tensor
-        if let previous = image {
-            start = resizeBilinear(previous, height: h, width: w)
+        if let previous = image ?? initialImage {
+            start = (previous.shape[1], previous.shape[2]) == (h, w) ? previous : resizeBilinear(previous, height: h, width: w)
         } else {
-            switch options.initialisation {
+            switch options.initialization {
             case .content: start = passContent
             case .style: start = resizeAntialiased(styles[blend.indices.max { blend[$0] < blend[$1] }!], height: h, width: w)
             case .noise: start = uniformNoise(shape: [3, h, w], seed: options.seed)
@@ -71,10 +71,15 @@ public func gramStylize(content: Tensor, styles: [Tensor], weights: [Float]?, ne
         let save = snapshot.map { handler in { (i: Int) throws in
             if every > 0 && i % every == 0 { try handler(i, clamped(crop(x, margin))) }
         } }
-        try optimise(x, steps: pass.steps, objective: objective, options: options, firstStep: step,
-                     progress: progress, snapshot: save, isCancelled: isCancelled)
+        var outcome = try optimise(x, steps: pass.steps, objective: objective, options: options, firstStep: step,
+                                   progress: progress, snapshot: save, isCancelled: isCancelled)
         step += pass.steps
         image = crop(x, margin)
+        outcome.largestChange = UnchangedImage.largestChange(from: start, to: image!)
+        outcomes.append(outcome)
+    }
+    if let unchanged, let notice = UnchangedImage.diagnose(outcomes, options: options, styleWeight: options.resolvedStyleWeight(for: network)) {
+        unchanged(notice)
     }
     return clamped(image!)
 }
@@ -86,36 +91,45 @@ private func clamped(_ x: Tensor) -> Tensor {
     return y
 }
 
-/// Runs `steps` optimiser steps on x in place.
+/// Runs `steps` optimiser steps on x in place; returns what they did (`largestChange` left to the caller).
 private func optimise(_ x: Tensor, steps: Int, objective: GramObjective, options: GramOptions, firstStep: Int,
                       progress: ((Int, Double, Double, Double) -> Void)?, snapshot: ((Int) throws -> Void)?,
-                      isCancelled: (() -> Bool)?) throws {
+                      isCancelled: (() -> Bool)?) throws -> PassOutcome {
+    var outcome = PassOutcome(steps: steps)
     func report(_ i: Int, _ loss: LossTerms) throws {
+        outcome.iterations = i
         progress?(firstStep + i, loss.content, loss.style, loss.total)
         try snapshot?(firstStep + i)
     }
-    guard steps > 0 else { return }
-    switch options.optimiser {
-    case let .lbfgs(learningRate, historySize, lineSearch):
+    guard steps > 0 else { return outcome }
+    switch options.optimizer {
+    case .lbfgs:
         // One PyTorch step() of `steps` iterations (evaluation budget steps·5/4, PyTorch's default), with
         // the history capped to `historyMemory` bytes (2 float32 vectors of x's size per pair).
-        let history = max(1, min(historySize, options.historyMemory / (2 * MemoryLayout<Float>.size * x.count)))
-        let lbfgs = LBFGS(learningRate: learningRate, maxIterations: steps, historySize: history, lineSearch: lineSearch)
+        let history = max(1, min(options.historySize, options.historyMemory / (2 * MemoryLayout<Float>.size * x.count)))
+        let lbfgs = LBFGS(learningRate: options.effectiveLearningRate, maxIterations: steps, historySize: history, lineSearch: options.lineSearch)
+        outcome.gradientTolerance = lbfgs.toleranceGrad
         if isCancelled?() == true { throw CancellationError() }
         try lbfgs.step(x, onIteration: { i, loss in
             try report(i, loss)
             if isCancelled?() == true { throw CancellationError() }
-        }) { try objective.evaluate($0, gradient: $1) }
-    case let .adam(learningRate):
-        let adam = Adam(learningRate: learningRate)
+        }) {
+            let loss = try objective.evaluate($0, gradient: $1)
+            if outcome.initialGradient == nil { outcome.initialGradient = maxAbs($1) }
+            return loss
+        }
+    case .adam:
+        let adam = Adam(learningRate: Float(options.effectiveLearningRate))
         let gradient = Tensor(shape: x.shape)
         for i in 1...steps {
             if isCancelled?() == true { throw CancellationError() }
             let loss = try objective.evaluate(x, gradient: gradient)
+            if outcome.initialGradient == nil { outcome.initialGradient = maxAbs(gradient) }
             adam.step(x, gradient: gradient)
             try report(i, loss)
         }
     }
+    return outcome
 }
 
 /// x (C,H,W) extended by m px of reflection on every side (needs m < H, W).
@@ -126,23 +140,14 @@ func crop(_ x: Tensor, _ m: Int) -> Tensor { crop(x, top: m, left: m, height: x.
 
 /// The style image with its long side at scale × the optimised image's long side (aspect kept).
 func resizedStyle(_ style: Tensor, imageLongSide: Int, scale: Float) -> Tensor {
-    let h = style.shape[1], w = style.shape[2]
-    let target = Double(imageLongSide) * Double(scale) / Double(max(h, w))
-    let nh = max(1, Int((Double(h) * target).rounded())), nw = max(1, Int((Double(w) * target).rounded()))
-    return (nh, nw) == (h, w) ? style : resizeAntialiased(style, height: nh, width: nw)
+    let (h, w) = styleSize((style.shape[1], style.shape[2]), imageLongSide: imageLongSide, scale: scale)
+    return (h, w) == (style.shape[1], style.shape[2]) ? style : resizeAntialiased(style, height: h, width: w)
 }
 
 /// Uniform noise in [0,1) of `shape`: SplitMix64 from `seed`, the top 24 bits of each output scaled by 2⁻²⁴.
 func uniformNoise(shape: [Int], seed: UInt64) -> Tensor {
     let t = Tensor(shape: shape)
-    var state = seed
-    for i in 0..<t.count {
-        state = state &+ 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        z ^= z >> 31
-        t[i] = Float(z >> 40) * 0x1p-24
-    }
+    var generator = SplitMix64(seed: seed)
+    for i in 0..<t.count { t[i] = generator.nextUnit() }
     return t
 }

@@ -101,12 +101,12 @@ public final class LBFGS {
                 var al = [Double](repeating: 0, count: oldDirs.count)
                 for i in stride(from: oldDirs.count - 1, through: 0, by: -1) {
                     al[i] = dot(oldSteps[i], q) * ro[i]
-                    axpy(Float(-al[i]), oldDirs[i], q)
+                    addScaledInPlace(q, oldDirs[i], scale: Float(-al[i]))
                 }
                 let r = scaled(q, Float(hDiag))
                 for i in 0..<oldDirs.count {
                     let be = dot(oldDirs[i], r) * ro[i]
-                    axpy(Float(al[i] - be), oldSteps[i], r)
+                    addScaledInPlace(r, oldSteps[i], scale: Float(al[i] - be))
                 }
                 direction = r
             }
@@ -125,10 +125,10 @@ public final class LBFGS {
                 let result = try strongWolfe(x: x, t: t, d: direction, f: loss, g: flatGrad, gtd: gtd,
                                              maxLineSearch: maxEvaluations - currentEvals, evaluate)
                 (loss, flatGrad, t, lsEvals) = (result.f, result.g, result.t, result.evals)
-                addScaled(x, t, direction)
+                addScaledInPlace(x, direction, scale: Float(t))  // PyTorch's p.add_(d, alpha=t)
                 optCond = maxAbs(flatGrad) <= toleranceGrad
             case .none:
-                addScaled(x, t, direction)
+                addScaledInPlace(x, direction, scale: Float(t))  // PyTorch's p.add_(d, alpha=t)
                 if iteration != maxIterations {
                     flatGrad = Tensor(shape: x.shape)
                     loss = try evaluate(x, flatGrad)
@@ -278,15 +278,6 @@ func dot(_ a: Tensor, _ b: Tensor) -> Double {
     }
     return partial.reduce(0, +)
 }
-
-/// y += alpha·x
-func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) {
-    let p = x.data, q = y.data
-    parallelChunks(x.count, minChunk: 1 << 16) { r in for i in r { q[i] += alpha * p[i] } }
-}
-
-/// x += Float(t)·d, as PyTorch's `p.add_(d, alpha=t)`.
-func addScaled(_ x: Tensor, _ t: Double, _ d: Tensor) { axpy(Float(t), d, x) }
 
 func scaled(_ x: Tensor, _ k: Float) -> Tensor {
     let y = Tensor(shape: x.shape), p = x.data, q = y.data

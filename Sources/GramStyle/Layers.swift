@@ -180,7 +180,7 @@ func reluBackward(_ dy: Tensor, mask: ReLUMask) {
 /// maxpool forward: x (C,H,W) → y (C,H/2,W/2), floor or ceil; the tape keeps the argmax indices.
 func maxPoolForward(_ x: Tensor, ceilMode: Bool, tape: BackwardTape?) -> Tensor {
     guard let tape else { return maxPool2x2(x, ceilMode: ceilMode) }
-    let oh = ceilMode ? (x.shape[1] + 1) / 2 : x.shape[1] / 2, ow = ceilMode ? (x.shape[2] + 1) / 2 : x.shape[2] / 2
+    let oh = pooledSize(x.shape[1], ceilMode: ceilMode), ow = pooledSize(x.shape[2], ceilMode: ceilMode)
     let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, x.shape[0] * oh * ow))
     let y = maxPool2x2(x, ceilMode: ceilMode, argmax: argmax.baseAddress!)
     tape.steps.append(.maxPool(argmax: argmax, outputShape: y.shape, inputShape: x.shape))

@@ -141,21 +141,31 @@ public final class RandomFeatureNetwork: FeatureNetwork {
         }
     }
 
-    /// Normalised image and its 2× binomial-downsampled levels up to the deepest layer of `plan`;
-    /// throws if a level is too small for one of its layers. With a tape, records the normalisation only.
-    func pyramid(_ image: Tensor, for plan: [Layer], tape: BackwardTape?) throws -> [Tensor] {
-        let deepest = plan.map(\.level).max()!
-        var h = image.shape[1], w = image.shape[2]
+    public func fits(height: Int, width: Int, layers: Set<String>) -> Bool {
+        fits(height: height, width: width, plan: plan(layers.intersection(layerNames)))
+    }
+
+    /// Every layer's filter window fits its pyramid level (each level ⌈half⌉ the one above).
+    func fits(height: Int, width: Int, plan: [Layer]) -> Bool {
+        guard let deepest = plan.map(\.level).max() else { return height > 0 && width > 0 }
+        var h = height, w = width
         for level in 0...deepest {
             for layer in plan where layer.level == level {
-                let k = layer.weight.shape[2]
-                let fits = layer.padding.size > 0 ? min(h, w) > layer.padding.size : min(h, w) >= k
-                guard fits else {
-                    throw StyleError.invalidArgument("image \(image.shape[1])×\(image.shape[2]) is too small for the random network's \(layer.name) (\(k)×\(k) filters on a \(h)×\(w) level)")
-                }
+                let fits = layer.padding.size > 0 ? min(h, w) > layer.padding.size : min(h, w) >= layer.weight.shape[2]
+                if !fits { return false }
             }
             h = (h + 1) / 2; w = (w + 1) / 2
         }
+        return true
+    }
+
+    /// Normalised image and its 2× binomial-downsampled levels up to the deepest layer of `plan`;
+    /// throws if a level is too small for one of its layers. With a tape, records the normalisation only.
+    func pyramid(_ image: Tensor, for plan: [Layer], tape: BackwardTape?) throws -> [Tensor] {
+        guard fits(height: image.shape[1], width: image.shape[2], plan: plan) else {
+            throw StyleError.invalidArgument("image \(image.shape[2])×\(image.shape[1]) is too small for the random network (at least \(minimumSide(layers: Set(plan.map(\.name)))) px on each side)")
+        }
+        let deepest = plan.map(\.level).max()!
         // (3,H,W) RGB [0,1] → (x − mean)/std per channel, then (3,⌈H/2⌉,⌈W/2⌉) per level.
         let x = image.copy()
         affineForward(x, shift: VGG19.imagenetMean, scale: VGG19.imagenetStd.map { 1 / $0 }, tape: tape)

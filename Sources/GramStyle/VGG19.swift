@@ -33,6 +33,8 @@ public final class VGG19: FeatureNetwork {
     public let defaultContentLayers = ["relu4_2"]
     public let defaultStyleLayers: [(name: String, weight: Float)] =
         ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"].map { ($0, 1) }
+    /// Li & Wand's layers for the patch term: mid-level textures (relu3_1) and motifs (relu4_1).
+    public let defaultPatchLayers = ["relu3_1", "relu4_1"]
     /// 1e6 for torchvision (PyTorch's neural-style tutorial, same normalisations); 1e2 for the normalised
     /// layout, a guess not yet checked against the real weight file.
     public var suggestedStyleWeight: Float { layout == .normalised ? 1e2 : 1e6 }
@@ -96,6 +98,19 @@ public final class VGG19: FeatureNetwork {
         provider.shapes["preprocess.bias"] = nil
         let weights = CanonicalPreprocess(seeded: provider)
         return try! VGG19(weights: weights, layout: layout, widths: widths)
+    }
+
+    public func fits(height: Int, width: Int, layers: Set<String>) -> Bool {
+        guard let deepest = layerNames.lastIndex(where: layers.contains) else { return height > 0 && width > 0 }
+        var h = height, w = width
+        for (i, conv) in convs.enumerated() where i <= deepest {
+            if case .reflect = layout.padding, h < 2 || w < 2 { return false }
+            if conv.poolAfter && i < deepest {
+                if !layout.ceilMode && (h < 2 || w < 2) { return false }
+                (h, w) = (pooledSize(h, ceilMode: layout.ceilMode), pooledSize(w, ceilMode: layout.ceilMode))
+            }
+        }
+        return h > 0 && w > 0
     }
 
     public func forward(_ image: Tensor, layers: Set<String>, tape: BackwardTape?) throws -> [String: Tensor] {

@@ -44,7 +44,7 @@ struct CNNDecoder {
     /// extra rows above and below that every row it keeps saw the same neighbours.
     func forward(_ x: Tensor, bandRows: Int? = nil) -> Tensor {
         let h = x.shape[1], w = x.shape[2], outH = h * scale, outW = w * scale
-        let rows = max(1, bandRows ?? Self.bandBudget / max(1, floatsPerOutputRow(width: w)))
+        let rows = max(1, bandRows ?? defaultBandRows(width: w))
         if rows >= outH { return forwardBand(x, output: 0..<outH) }
         let out = Tensor(shape: [3, outH, outW])
         for start in stride(from: 0, to: outH, by: rows) {
@@ -52,6 +52,11 @@ struct CNNDecoder {
             copyRows(band, into: out, at: start)
         }
         return out
+    }
+
+    /// Output rows per band when none are given: as many as keep each activation map within `bandBudget`.
+    func defaultBandRows(width w: Int) -> Int {
+        max(1, Self.bandBudget / max(1, floatsPerOutputRow(width: w)))
     }
 
     /// The largest per-layer activation, in floats per row of the final output, for a grid w wide.

@@ -1,6 +1,6 @@
 import StyleCore
 
-extension StyTr2 {
+extension StyTr2Model {
     /// Stylises content (3,H,W) with a weighted blend of style images at strength α; returns (3,H,W),
     /// values not clamped:
     ///
@@ -15,7 +15,9 @@ extension StyTr2 {
     /// attention is not linear in them. α = 1 with one style is `stylize(content:style:)`; α = 0 is
     /// `stylize(content: c, style: c)`. Each style with a weight above 0 costs one style encoder and one
     /// decoder pass; 0 < α < 1 adds one of each for hs(c, c); the content encoder and the CNN run once.
-    /// - Throws: `StyleError.invalidArgument` for α outside [0,1], bad weights or images.
+    /// α must be in [0,1] and the weights (nil = equal) one per style, ≥ 0, not all 0: the caller's boundary
+    /// (`StyleOptions.validate`) checks them.
+    /// - Throws: `StyleError.invalidArgument` for images too small for the model.
     public func stylize(content: Tensor, styles: [Tensor], weights: [Float]? = nil, alpha: Float = 1) throws -> Tensor {
         for style in styles { try check(style, "style") }
         return try blend(content: content, memories: styles.map { style in { self.styleMemory(embedding: self.embed(style)) } },
@@ -29,11 +31,13 @@ extension StyTr2 {
 
     /// The blend above; each style memory is computed only if its coefficient is above 0.
     func blend(content: Tensor, memories: [() -> Tensor], weights: [Float]?, alpha: Float) throws -> Tensor {
-        guard alpha >= 0 && alpha <= 1 else { throw StyleError.invalidArgument("--alpha must be between 0 and 1, not \(alpha)") }
-        let w = try normalizedBlendWeights(weights, styleCount: memories.count)
+        precondition(alpha >= 0 && alpha <= 1, "alpha must be in [0,1]")
+        let w = weights ?? Array(repeating: 1, count: memories.count)
+        precondition(w.count == memories.count && w.allSatisfy { $0 >= 0 } && w.contains { $0 > 0 }, "one blend weight ≥ 0 per style, not all 0")
+        let sum = w.reduce(0, +)
         try check(content, "content")
         let encoded = encodeContent(content)
-        var terms: [(memory: () -> Tensor, coefficient: Float)] = zip(memories, w).map { ($0, alpha * $1) }
+        var terms: [(memory: () -> Tensor, coefficient: Float)] = zip(memories, w).map { ($0, alpha * $1 / sum) }
         terms.append(({ self.styleMemory(embedding: encoded.embedding) }, 1 - alpha))
         let blended = Tensor(shape: encoded.tokens.shape)
         for term in terms where term.coefficient > 0 {

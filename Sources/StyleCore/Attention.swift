@@ -68,7 +68,7 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, weight
 public func packKeysValues(k: UnsafePointer<Float>, v: UnsafePointer<Float>, nk: Int, d: Int, heads: Int) -> Tensor {
     let dh = d / heads, perHead = sk_attention_packed_count(nk, dh)
     let packed = Tensor(shape: [heads, perHead]), p = packed.data
-    DispatchQueue.concurrentPerform(iterations: heads) { h in
+    parallelFor(iterations: heads) { h in
         sk_attention_pack(k + h * dh, d, v + h * dh, d, nk, dh, p + h * perHead)
     }
     return packed
@@ -85,7 +85,7 @@ public func streamingAttention(q: UnsafePointer<Float>, packed: Tensor, out: Uns
     let block = max(1, blocking.queryBlock)
     let chunk = max(block, (nq + 4 * BLAS.cores - 1) / (4 * BLAS.cores) / block * block)
     let chunks = (nq + chunk - 1) / chunk
-    DispatchQueue.concurrentPerform(iterations: heads * chunks) { item in
+    parallelFor(iterations: heads * chunks) { item in
         let h = item / chunks, q0 = (item % chunks) * chunk, rows = min(chunk, nq - q0)
         sk_attention_rows(q + q0 * d + h * dh, d, rows, p + h * perHead, nk, dh, scale,
                           out + q0 * d + h * dh, d, block, blocking.keyBlock)

@@ -11,6 +11,9 @@ public enum BLAS {
         public var core: String
         public var openBLASChoice: String
         public var reason: String
+        /// OPENBLAS_CORETYPE as the environment set it (nil: unset), and the core the engine would run without it.
+        public var environmentCore: String?
+        public var coreWithoutEnvironment: String?
         /// Threads the engine uses for BLAS work (each OpenBLAS call itself is single-threaded).
         public var threads: Int
         public var cpu: CPUFeatures
@@ -24,15 +27,25 @@ public enum BLAS {
         }
     }
 
-    /// Cores the engine spreads its work over (OpenBLAS's own thread count, i.e. the CPUs online).
-    static let cores: Int = {
+    /// Cores the engine spreads its work over (OpenBLAS's own thread count, i.e. the CPUs online),
+    /// lowered to `WorkerLimit`.
+    static var cores: Int { WorkerLimit.capped(onlineCores) }
+
+    private static let onlineCores: Int = {
         if case let .success(info) = state { return max(1, info.threads) }
         return 1
     }()
 
-    /// `load()` for kernels: a missing BLAS is a setup error no computation can survive.
+    /// `load()` for kernels, which cannot throw. Entry points call `load()` first and report its error;
+    /// a caller that did not still gets that error as one line and exit status 1, not a crash.
     @inline(__always) static func ensureLoaded() {
-        if case let .failure(error) = state { fatalError("\(error)") }
+        if case let .failure(error) = state { exitReporting(error) }
+    }
+
+    private static func exitReporting(_ error: StyleError) -> Never {
+        flockfile(stderr)  // one line even if several worker threads get here; never unlocked
+        fputs("error: \(error)\n", stderr)
+        _exit(1)
     }
 
     private static let state: Result<Info, StyleError> = {
@@ -59,6 +72,7 @@ public enum BLAS {
         sb_set_num_threads(1)
         return .success(Info(library: String(cString: sb_library_path()), config: String(cString: sb_config()),
                              core: String(cString: sb_corename()), openBLASChoice: native, reason: choice.reason,
+                             environmentCore: user.flatMap { $0.isEmpty ? nil : $0 }, coreWithoutEnvironment: choice.withoutUserSetting,
                              threads: threads, cpu: cpu))
     }()
 }

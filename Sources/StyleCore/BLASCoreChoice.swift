@@ -8,6 +8,9 @@ public struct BLASCoreChoice: Equatable, Sendable {
     /// The core to force, or nil to keep OpenBLAS's own choice.
     public var force: String?
     public var reason: String
+    /// When the user set OPENBLAS_CORETYPE: the core the engine would otherwise make sure of (the strongest
+    /// this CPU runs), so `stylize info` and `bench` can say what the setting costs.
+    public var withoutUserSetting: String? = nil
 
     /// Rough sgemm strength of OpenBLAS's x86 core types (higher is faster on a CPU that runs it).
     public static func rank(_ core: String) -> Int {
@@ -33,7 +36,9 @@ public struct BLASCoreChoice: Equatable, Sendable {
     /// The decision, a pure function of the flags, OpenBLAS's own pick and the user's setting.
     public static func decide(cpu: CPUFeatures, openBLASChoice: String, userSetting: String?) -> BLASCoreChoice {
         if let user = userSetting, !user.isEmpty {
-            return BLASCoreChoice(force: nil, reason: "OPENBLAS_CORETYPE=\(user) set by the user; left as is")
+            let best = bestCore(for: cpu)
+            return BLASCoreChoice(force: nil, reason: "OPENBLAS_CORETYPE=\(user) set by the environment; left as is"
+                                  + (best.map { " (without it the engine would run \($0) or better)" } ?? ""), withoutUserSetting: best)
         }
         guard let best = bestCore(for: cpu) else {
             return BLASCoreChoice(force: nil, reason: "CPU has no AVX; OpenBLAS's own choice kept")

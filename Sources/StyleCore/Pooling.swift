@@ -1,5 +1,5 @@
 /// Output size of a 2×2 stride-2 max-pool on an axis of length n (PyTorch's rule).
-@inline(__always) func pooledSize(_ n: Int, ceilMode: Bool) -> Int {
+@inline(__always) public func pooledSize(_ n: Int, ceilMode: Bool) -> Int {
     // With ceil_mode a last window may start inside the input but not past it (padding 0).
     ceilMode ? (n + 1) / 2 : n / 2
 }

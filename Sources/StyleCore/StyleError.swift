@@ -1,4 +1,5 @@
 /// Every error the engine reports to a user: one line that says what is wrong and with what.
+/// Options are named as `{field}` in the text (see `InvalidOption`); `message(naming:)` renders them.
 public enum StyleError: Error, CustomStringConvertible, Equatable {
     /// A file that cannot be opened, read or found.
     case io(path: String, reason: String)
@@ -15,16 +16,19 @@ public enum StyleError: Error, CustomStringConvertible, Equatable {
     /// OpenBLAS missing or unusable.
     case blas(String)
 
-    public var description: String {
+    /// The message, option names rendered by `name`.
+    public func message(naming name: (String) -> String) -> String {
         switch self {
-        case let .io(path, reason): return "\(path): \(reason)"
+        case let .io(path, reason): return "\(path): \(renderOptionNames(reason, name))"
         case let .decode(path, reason): return "\(path): cannot decode: \(reason)"
         case let .tooLarge(path, w, h, maxPixels):
-            return "\(path): image is \(w)×\(h) = \(w * h) pixels, more than the limit of \(maxPixels) (raise it with --max-pixels)"
+            return "\(path): image is \(w)×\(h) = \(w * h) pixels, more than the limit of \(maxPixels) (raise it with \(name("max_pixels")))"
         case let .weights(path, reason): return "\(path): bad weights: \(reason)"
-        case let .write(path, reason): return "\(path): cannot write: \(reason)"
-        case let .invalidArgument(message): return message
+        case let .write(path, reason): return "\(path): cannot write: \(renderOptionNames(reason, name))"
+        case let .invalidArgument(message): return renderOptionNames(message, name)
         case let .blas(message): return message
         }
     }
+
+    public var description: String { message { $0 } }
 }

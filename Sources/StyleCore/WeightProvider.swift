@@ -30,15 +30,8 @@ public struct SeededWeights: WeightProvider {
     public static func generate(name: String, shape: [Int], seed: UInt64) -> Tensor {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        var state = seed ^ hash
-        func next() -> Float {
-            state = state &+ 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            z ^= z >> 31
-            return Float(z >> 40) * 0x1p-24 * 2 - 1
-        }
+        var generator = SplitMix64(seed: seed ^ hash)
+        func next() -> Float { generator.nextUnit() * 2 - 1 }
         let t = Tensor(shape: shape)
         let isNormWeight = name.hasSuffix(".weight") && name.split(separator: ".").dropLast().last?.hasPrefix("norm") == true
         if isNormWeight {

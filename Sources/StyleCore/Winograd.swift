@@ -125,7 +125,7 @@ public func conv3x3Winograd(_ input: Tensor, weights: Winograd3x3Weights, bias: 
         parallelChunks(c) { channels in
             winogradInputTransform(x, tiling, channels: channels, tileRows: ty0..<(ty0 + rows), into: v, tiles: tiles)
         }
-        DispatchQueue.concurrentPerform(iterations: 36) { xi in
+        parallelFor(iterations: 36) { xi in
             // (OC,tiles) = U[ξ] (OC,C) · V[ξ] (C,tiles)
             gemm(m: k, n: tiles, k: c, a: u + xi * k * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
                  c: m + xi * k * tiles, ldc: tiles, parallel: false)
@@ -158,7 +158,7 @@ public func conv3x3WinogradBackwardInput(_ dOut: Tensor, weights: Winograd3x3Wei
             winogradOutputTransformBackward(dy, tiling, outChannels: outChannels, tileRows: ty0..<(ty0 + rows),
                                             into: mBar, tiles: tiles)
         }
-        DispatchQueue.concurrentPerform(iterations: 36) { xi in
+        parallelFor(iterations: 36) { xi in
             // (C,tiles) = U[ξ]ᵀ (C,OC) · M̄[ξ] (OC,tiles)
             gemm(transA: true, m: c, n: tiles, k: k, a: u + xi * k * c, lda: c, b: mBar + xi * k * tiles, ldb: tiles,
                  c: vBar + xi * c * tiles, ldc: tiles, parallel: false)

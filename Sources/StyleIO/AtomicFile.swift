@@ -34,8 +34,8 @@ public enum AtomicFile {
             guard close(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot close: \(errorText(errno))") }
             guard rename(temporary, path) == 0 else {
                 let code = errno
-                let reason = code == EISDIR ? "it is a directory" : "cannot rename the temporary file into place: \(errorText(code))"
-                throw StyleError.write(path: path, reason: reason)
+                if code == EISDIR { throw directoryTarget(path) }
+                throw StyleError.write(path: path, reason: "cannot rename the temporary file into place: \(errorText(code))")
             }
             cic_tmp_unregister(slot)
         } catch {
@@ -66,10 +66,7 @@ public enum AtomicFile {
 
         var existing = stat()
         var mode = mode_t(0o666) & ~currentUmask()
-        if stat(path, &existing) == 0 {
-            if (existing.st_mode & S_IFMT) == S_IFDIR {
-                throw StyleError.write(path: path, reason: "it is a directory")
-            }
+        if stat(path, &existing) == 0 {  // a file (splitTarget refused directories)
             mode = existing.st_mode & 0o777  // replacing a file keeps its permissions (not setuid/sticky bits)
         }
 
@@ -88,6 +85,9 @@ public enum AtomicFile {
             let code = errno
             let reason: String
             switch code {
+            case ENOENT where access(directory ?? ".", F_OK) == 0:
+                // procfs answers ENOENT for any new name in a directory that exists.
+                reason = "cannot create a file in \(shownDirectory): its file system does not allow new files; choose another directory"
             case ENOENT: reason = "directory \(shownDirectory) does not exist"
             case ENOTDIR: reason = "\(shownDirectory) is not a directory"
             case EACCES, EPERM: reason = "no permission to create files in \(shownDirectory)"
@@ -102,8 +102,22 @@ public enum AtomicFile {
 
     /// Writes `bytes` to `path` atomically (see `write(to:_:)`).
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try stream(to: path) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Writes the chunks `body` passes to its sink to `path` atomically (see `write(to:_:)`), so no
+    /// whole-file buffer is needed (large weights). Errors name `path`.
+    static func stream(to path: String, _ body: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try write(to: path) { temporary in
-            try writeAll(bytes, to: temporary, reportingAs: path)
+            let fd = open(temporary, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else { throw StyleError.write(path: path, reason: "cannot open the temporary file: \(errorText(errno))") }
+            var isOpen = true
+            defer { if isOpen { close(fd) } }
+            try body { chunk in
+                if let code = writeAll(chunk, to: fd) { throw StyleError.write(path: path, reason: errorText(code)) }
+            }
+            isOpen = false
+            guard close(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot close: \(errorText(errno))") }
         }
     }
 
@@ -117,14 +131,30 @@ public enum AtomicFile {
 
     // MARK: - Helpers
 
+    /// Refuses a target that names a directory (an existing one, or a path ending in '/'), saying so
+    /// and how to name a file instead: before the extension or the parent directory is looked at.
+    static func refuseDirectory(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { throw directoryTarget(path) }
+        if path.hasSuffix("/") {
+            throw StyleError.write(path: path, reason: "the path ends in '/', so it names a directory; name a file, e.g. \(path)out.png")
+        }
+    }
+
+    /// The error for an output path that is a directory.
+    private static func directoryTarget(_ path: String) -> StyleError {
+        let example = (path.hasSuffix("/") ? path : path + "/") + "out.png"
+        return StyleError.write(path: path, reason: "it is a directory; name a file inside it, e.g. \(example)")
+    }
+
     /// Splits a target path into its directory (nil for a bare name) and file name.
     private static func splitTarget(_ path: String) throws -> (directory: String?, name: String) {
         guard !path.isEmpty else { throw StyleError.write(path: path, reason: "the path is empty") }
-        guard !path.hasSuffix("/") else { throw StyleError.write(path: path, reason: "the path names a directory") }
+        try refuseDirectory(path)
         guard let slash = path.lastIndex(of: "/") else { return (nil, path) }
         let directory = slash == path.startIndex ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
-        guard name != ".", name != ".." else { throw StyleError.write(path: path, reason: "the path names a directory") }
+        guard name != ".", name != ".." else { throw directoryTarget(path) }
         return (directory, name)
     }
 
@@ -150,7 +180,8 @@ public enum AtomicFile {
     /// The process umask, read without changing it (Linux: /proc/self/status); 022 if unknown.
     private static func currentUmask() -> mode_t {
         #if os(Linux)
-        if let status = try? readStatusFile(), let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+        if let status = try? String(decoding: readWholeFile("/proc/self/status"), as: UTF8.self),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
            let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: " \t"), radix: 8) {
             return value
         }
@@ -161,23 +192,6 @@ public enum AtomicFile {
         return previous
     }
 
-    #if os(Linux)
-    private static func readStatusFile() throws -> String {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StyleError.io(path: "/proc/self/status", reason: errorText(errno)) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-    #endif
-
     private static func syncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
@@ -185,42 +199,6 @@ public enum AtomicFile {
             close(fd)
         }
     }
-
-    /// Writes all of `bytes` to the existing file `temporary`, truncating it; errors name `path`.
-    static func writeAll(_ bytes: [UInt8], to temporary: String, reportingAs path: String) throws {
-        let fd = open(temporary, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard fd >= 0 else { throw StyleError.write(path: path, reason: "cannot open the temporary file: \(errorText(errno))") }
-        var written = 0
-        let failure: Int32? = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Glibc_write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                written += n
-            }
-            return nil
-        }
-        let closed = close(fd)
-        if let failure { throw StyleError.write(path: path, reason: errorText(failure)) }
-        guard closed == 0 else { throw StyleError.write(path: path, reason: errorText(errno)) }
-    }
-}
-
-/// `write(2)`, named apart from the many Swift `write` functions in scope.
-@inline(__always)
-private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}
-
-/// strerror(code), e.g. "No space left on device".
-func errorText(_ code: Int32) -> String {
-    String(cString: strerror(code))
 }
 
 private extension Substring {

@@ -8,12 +8,12 @@ import StyleCore
 
 /// Reading and writing images as (3,H,W) float32 tensors with values in [0,1], RGB.
 ///
-/// Formats: PNG (any colour type, 1–16 bits; alpha composited over white), JPEG (baseline or
-/// progressive; gray, YCbCr, CMYK/YCCK; EXIF orientation applied) and NumPy `.npy` (float32 or
-/// float64, shape (3,H,W), values kept as they are). Reading detects the format from the file's
-/// first bytes, not its extension; writing picks it from the extension.
+/// Formats: PNG (any colour type, 1–16 bits; alpha composited over white; EXIF orientation from an
+/// eXIf chunk applied), JPEG (baseline or progressive; gray, YCbCr, CMYK/YCCK; EXIF orientation
+/// applied) and NumPy `.npy` (float32 or float64, shape (3,H,W), values kept as they are). Reading
+/// detects the format from the file's first bytes, not its extension; writing picks it from the
+/// extension.
 ///
-/// EXIF orientation is honoured for JPEG only (PNG eXIf chunks are ignored).
 /// Colour management is out of scope: gAMA/iCCP/ICC profiles are ignored and samples are taken to
 /// be sRGB-encoded, which is what style-transfer networks are trained on.
 public enum ImageFile {
@@ -209,6 +209,8 @@ public enum ImageFile {
 
     /// The output format named by a path's extension.
     public static func outputFormat(for path: String) throws -> Format {
+        // A directory has no format to choose: say what it is, not that its name lacks an extension.
+        try AtomicFile.refuseDirectory(path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
         let allowed = "use .png, .jpg, .jpeg or .npy"
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else {
@@ -228,36 +230,4 @@ private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>
     let copies = strings.map { UnsafePointer(strdup($0)) }
     defer { copies.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
     return body(copies)
-}
-
-/// The whole contents of a file. Errors (`StyleError.io`) name the path and say what went wrong:
-/// missing, a directory, unreadable, or failing mid-read.
-func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-        let code = errno
-        switch code {
-        case ENOENT: throw StyleError.io(path: path, reason: "no such file")
-        case EACCES: throw StyleError.io(path: path, reason: "permission denied (the file cannot be opened for reading)")
-        default: throw StyleError.io(path: path, reason: "cannot open: \(errorText(code))")
-        }
-    }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw StyleError.io(path: path, reason: "cannot stat: \(errorText(errno))") }
-    guard (info.st_mode & S_IFMT) != S_IFDIR else { throw StyleError.io(path: path, reason: "is a directory, not a file") }
-
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw StyleError.io(path: path, reason: "read failed: \(errorText(errno))")
-        }
-        if n == 0 { break }
-        bytes += chunk[0..<n]
-    }
-    return bytes
 }

@@ -70,6 +70,11 @@ public final class SafeTensorsFile: WeightProvider, @unchecked Sendable {
 
     deinit { munmap(base, mappedBytes) }
 
+    /// The whole file's bytes, from the same mapping the tensors are read from (e.g. to hash it).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: mappedBytes))
+    }
+
     /// The shape of tensor `name`, or nil if the file has no such tensor.
     public func shape(of name: String) -> [Int]? { entries[name]?.shape }
 
@@ -187,7 +192,7 @@ public final class SafeTensorsFile: WeightProvider, @unchecked Sendable {
             throw StyleError.write(path: path, reason: "header is \(header.count) bytes, above the \(maxHeaderBytes)-byte limit readers accept")
         }
 
-        try writeAtomically(to: path) { sink in
+        try AtomicFile.stream(to: path) { sink in
             var length = UInt64(header.count).littleEndian
             try withUnsafeBytes(of: &length) { try sink($0) }
             try header.withUnsafeBytes { try sink($0) }
@@ -220,32 +225,6 @@ public final class SafeTensorsFile: WeightProvider, @unchecked Sendable {
             }
         }
         return out + "\""
-    }
-
-    /// Streams the chunks `body` passes to its sink into `path` through `AtomicFile` (temporary file,
-    /// fsync, rename), so no whole-file buffer is built for large weights.
-    private static func writeAtomically(to path: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        try AtomicFile.write(to: path) { temporary in
-            let fd = open(temporary, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw StyleError.write(path: path, reason: "cannot open the temporary file: \(String(cString: strerror(errno)))")
-            }
-            var isOpen = true
-            defer { if isOpen { close(fd) } }
-            try body { chunk in
-                var done = 0
-                while done < chunk.count {
-                    let n = posixWrite(fd, chunk.baseAddress! + done, chunk.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw StyleError.write(path: path, reason: String(cString: strerror(errno)))
-                    }
-                    done += n
-                }
-            }
-            isOpen = false
-            guard close(fd) == 0 else { throw StyleError.write(path: path, reason: "cannot close: \(String(cString: strerror(errno)))") }
-        }
     }
 
     // MARK: - Reading the header
@@ -430,17 +409,6 @@ public final class SafeTensorsFile: WeightProvider, @unchecked Sendable {
             return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
         }
     }
-}
-
-/// POSIX write(2), named apart from `SafeTensorsFile.write`.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
 }
 
 // MARK: - A small JSON parser

@@ -2,124 +2,129 @@ import GramStyle
 import StyTr2
 import StyleCore
 import StyleIO
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// The engine's public entry point: choose the mode and load its weights once, then stylise any
-/// number of pairs.
+/// The engine's public entry point: validates the options, chooses the engine and loads its weights once,
+/// then stylises any number of images; safe to call from several threads at once.
 ///
-///     let stylizer = try Stylizer(options: options)
-///     print(stylizer.modeDescription)
-///     let image = try stylizer.stylize(content: try ImageFile.read("photo.jpg"), style: try ImageFile.read("style.png"))
-public final class Stylizer {
-    /// The options it was made with (validated).
+///     let stylizer = try Stylizer(options: options, weights: .directory("weights"))
+///     print(stylizer.reason)
+///     let image = try stylizer.stylize(content: try ImageFile.read("photo.jpg"), styles: [try ImageFile.read("style.png")])
+public final class Stylizer: @unchecked Sendable {
+    /// The options it runs with (valid).
     public let options: StyleOptions
-    /// The mode that runs (never `.auto`).
-    public let mode: StyleMode
-    /// One line: which mode runs and why (the CLI prints it on stderr).
-    public let modeDescription: String
-    let transformer: StyTr2?
-    let network: FeatureNetwork?
+    /// The model that runs.
+    public let engine: Engine
+    /// One line: which engine runs and why (front ends show it).
+    public let reason: String
     /// The weight file loaded; nil for the seeded random network.
-    let weightsFile: String?
-    /// Hex SHA-256 of `weightsFile`, computed on first use by `metadata`.
-    var weightsDigest: String?
+    public let weights: WeightsFile?
+    let fallback: String?
 
-    /// Chooses the mode (`options.mode`) and loads its weights.
-    /// - Throws: `StyleError` for bad options, missing or corrupt weights, or α ≠ 1 when Gram mode runs.
-    public init(options: StyleOptions) throws {
+    /// Validates `options`, chooses the engine (`options.mode`) and loads its weights from `weights`.
+    /// - Throws: `InvalidOption` for a bad option (also α ≠ 1 when Gram mode runs, or an unknown layer);
+    ///   `StyleError` for missing or corrupt weights.
+    public convenience init(options: StyleOptions, weights: WeightsLocation) throws {
         try options.validate()
+        _ = try BLAS.load()
+        try self.init(options: options, choice: EngineChoice(mode: options.mode, weights: weights, seed: options.gram.seed))
+    }
+
+    init(options: StyleOptions, choice: EngineChoice) throws {
         self.options = options
-        let location = WeightsLocation(options.weights)
-        let stytr2File = location.file(for: "stytr2")
-        switch options.mode {
-        case .transformer:
-            guard let file = stytr2File else {
-                throw StyleError.io(path: location.describe("stytr2.safetensors"),
-                                    reason: "no StyTr² weights; convert the official checkpoints with tools/convert_weights.py stytr2")
-            }
-            transformer = try Self.loadStyTr2(file)
-            network = nil
-            weightsFile = file
-            mode = .transformer
-            modeDescription = "transformer mode (StyTr², \(file))"
-        case .auto where stytr2File != nil:
-            transformer = try Self.loadStyTr2(stytr2File!)
-            network = nil
-            weightsFile = stytr2File
-            mode = .transformer
-            modeDescription = "transformer mode: StyTr² weights found at \(stytr2File!)"
-        case .auto, .gram:
-            transformer = nil
-            mode = .gram
-            let why = options.mode == .auto ? "no StyTr² weights at \(location.describe("stytr2.safetensors")); " : ""
-            guard options.alpha == 1 else {
-                throw StyleError.invalidArgument("--alpha works in transformer mode only, and Gram mode runs (\(why)--mode \(options.mode)); weigh style with --style-weight instead")
-            }
-            weightsFile = location.file(for: "vgg19")
-            if let file = weightsFile {
-                network = try Self.loadVGG(file)
-                modeDescription = "Gram mode: \(why)VGG-19 from \(file)"
-            } else {
-                network = defaultRandomNetwork(seed: options.gram.seed)
-                modeDescription = "Gram mode: \(why)no VGG-19 at \(location.describe("vgg19.safetensors")), using the seeded random feature network"
+        engine = choice.engine
+        reason = choice.reason
+        weights = choice.weights
+        fallback = choice.fallback
+        try checkOptionsForEngine()
+    }
+
+    /// The same engine with other options (validated): weights load once, each request brings its options.
+    /// - Throws: `InvalidOption` for a bad option or a `mode` this engine does not run.
+    public func with(_ options: StyleOptions) throws -> Stylizer {
+        try options.validate()
+        guard options.mode == .auto || options.mode == mode else {
+            throw InvalidOption("mode", "\(options.mode.rawValue) is not available here: this engine runs \(mode.rawValue) mode")
+        }
+        var choice = EngineChoice(engine: engine, reason: reason, weights: weights, fallback: fallback)
+        if case .gram = engine, weights == nil, options.gram.seed != self.options.gram.seed {
+            choice = EngineChoice(engine: .gram(defaultRandomNetwork(seed: options.gram.seed)), reason: reason, weights: nil, fallback: fallback)
+        }
+        return try Stylizer(options: options, choice: choice)
+    }
+
+    /// The mode that runs: `.transformer` or `.gram`, never `.auto`.
+    public var mode: StyleMode {
+        if case .transformer = engine { return .transformer }
+        return .gram
+    }
+
+    /// The options that depend on the engine: α only in transformer mode, layers the network has.
+    func checkOptionsForEngine() throws {
+        guard case let .gram(network) = engine else { return }
+        guard options.alpha == 1 else {
+            let why = fallback.map { $0 + "; " } ?? ""
+            throw InvalidOption("alpha", "works in transformer mode only, and Gram mode runs (\(why){mode} \(options.mode.rawValue)); weigh style with {style_weight} instead")
+        }
+        for (field, names) in [("content_layers", options.gram.contentLayers ?? []), ("style_layers", options.gram.styleLayers?.map(\.name) ?? [])] {
+            let unknown = names.filter { !network.layerNames.contains($0) }
+            if !unknown.isEmpty {
+                throw InvalidOption(field, "names unknown layer(s) \(unknown.joined(separator: ", ")); this network has \(network.layerNames.joined(separator: ", "))")
             }
         }
     }
 
-    static func loadStyTr2(_ path: String) throws -> StyTr2 {
-        let file = try SafeTensorsFile(path: path)
-        let configuration = try StyTr2Configuration(metadata: file.metadata, path: path)
-        return try StyTr2(configuration: configuration, weights: file, path: path)
-    }
+    /// Progress of a Gram-mode optimisation, after every step.
+    public typealias Progress = (GramProgress) -> Void
 
-    static func loadVGG(_ path: String) throws -> VGG19 {
-        let file = try SafeTensorsFile(path: path)
-        guard file.metadata["model"] == "vgg19" else {
-            throw StyleError.weights(path: path, reason: "metadata says model '\(file.metadata["model"] ?? "none")', expected 'vgg19' (convert with tools/convert_weights.py vgg19)")
-        }
-        guard let layoutName = file.metadata["layout"], let layout = VGGLayout(rawValue: layoutName) else {
-            throw StyleError.weights(path: path, reason: "metadata 'layout' must be one of \(VGGLayout.allCases.map(\.rawValue)), not '\(file.metadata["layout"] ?? "none")'")
-        }
-        return try VGG19(weights: file, layout: layout)
-    }
-
-    /// Progress of a Gram-mode optimisation: step (from 1), total steps, weighted loss terms.
-    public typealias Progress = (_ step: Int, _ totalSteps: Int, _ content: Double, _ style: Double, _ total: Double) -> Void
-
-    /// Stylises content (3,H,W) with style (3,Hs,Ws), both RGB in [0,1]; returns (3,H',W') where
-    /// H'×W' is the content's size after `options.size` (Gram mode: long side 512 by default).
-    /// Values are not clamped in transformer mode, clamped to [0,1] in Gram mode (unless
-    /// `options.preserveColor` is `.luminance`). Gram mode hands `snapshot` the current image every
-    /// `options.gram.snapshotEvery` steps and calls `progress` after every step; `isCancelled` returning
-    /// true stops it with `CancellationError`.
-    /// - Throws: `StyleError` for bad images or options; `CancellationError`.
-    public func stylize(content: Tensor, style: Tensor, progress: Progress? = nil,
-                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-        try stylize(content: content, styles: [style], progress: progress, snapshot: snapshot, isCancelled: isCancelled)
-    }
-
-    /// `stylize(content:style:…)` with a blend of one or more style images, weighted by `options.styleBlend`.
+    /// Stylises content (3,H,W) with a blend of styles (each (3,Hs,Ws)), all RGB in [0,1], weighted by
+    /// `options.styleBlend`; returns (3,H',W') where H'×W' is the content's size after `options.size`
+    /// (Gram mode: long side 512 by default). Values are not clamped in transformer mode, clamped to
+    /// [0,1] in Gram mode (unless `options.preserveColor` is `.luminance`). Gram mode hands `snapshot`
+    /// the current image every `options.gram.snapshotEvery` steps and calls `progress` after every step;
+    /// `isCancelled` returning true stops it with `CancellationError`; `unchanged` hears when Gram mode
+    /// could not move the image (why, and what to change).
+    /// - Throws: `ImageTooSmall`; `InvalidOption` ("style_blend") when the weights do not match the styles;
+    ///   `CancellationError`.
     public func stylize(content: Tensor, styles: [Tensor], progress: Progress? = nil,
                         snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
-                        isCancelled: (() -> Bool)? = nil) throws -> Tensor {
-        let color = options.preserveColor
-        if let transformer {
-            let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-            let s = styles.map { options.styleSize > 0 ? resizeLongSide($0, to: options.styleSize) : $0 }
-            let model = color.prepare(content: c, styles: s)
-            return color.finish(try transformer.stylize(content: model.content, styles: model.styles, weights: options.styleBlend, alpha: options.alpha), content: c)
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
+        let prepared = try styles.enumerated().map { try prepareStyle($0.element, index: $0.offset) }
+        return try stylize(content: content, styles: prepared, progress: progress, snapshot: snapshot, isCancelled: isCancelled,
+                           unchanged: unchanged)
+    }
+
+    /// `stylize(content:styles:…)` with styles prepared once by `prepareStyle` (a batch or a service reuses them).
+    public func stylize(content: Tensor, styles: [PreparedStyle], progress: Progress? = nil,
+                        snapshot: ((_ step: Int, _ image: Tensor) throws -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil, unchanged: ((UnchangedImage) -> Void)? = nil) throws -> Tensor {
+        if let blend = options.styleBlend, blend.count != styles.count {
+            throw InvalidOption("style_blend", "needs one weight per style image (\(styles.count)), not \(blend.count)")
         }
-        guard let network else { preconditionFailure("no model for mode \(mode)") }
-        let c = resizeLongSide(content, to: options.size ?? 512)
-        let model = color.prepare(content: c, styles: styles)
-        let total = try options.gram.passes(longSide: max(c.shape[1], c.shape[2])).reduce(0) { $0 + $1.steps }
-        return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: options.styleBlend, network: network, options: options.gram,
-                                            progress: progress.map { p in { step, content, style, sum in p(step, total, content, style, sum) } },
-                                            snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
-                                            isCancelled: isCancelled), content: c)
+        precondition(!styles.isEmpty, "at least one style")
+        let blend = options.blendWeights(styleCount: styles.count)
+        let color = options.preserveColor
+        switch engine {
+        case let .transformer(model):
+            let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
+            try checkTransformerContent(content, used: c, model: model)
+            if color == .none, case let encoded = styles.compactMap(\.encoded), encoded.count == styles.count {
+                return try model.stylize(content: c, styles: encoded, weights: blend, alpha: options.alpha)
+            }
+            let recolored = color.prepare(content: c, styles: styles.map(\.image))
+            return color.finish(try model.stylize(content: recolored.content, styles: recolored.styles, weights: blend, alpha: options.alpha), content: c)
+        case let .gram(network):
+            let c = resizeLongSide(content, to: options.size ?? StyleOptions.defaultGramSize)
+            let passes = try gramPasses(for: c, original: content, styles: styles.map(\.image), network: network)
+            let work = workSchedule(passes, margin: options.gram.margin ?? network.suggestedMargin)
+            let model = color.prepare(content: c, styles: styles.map(\.image))
+            return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: blend, network: network, options: options.gram,
+                                                progress: progress.map { p in { step, content, style, sum in
+                                                    p(GramProgress(step: step, totalSteps: work.count, contentLoss: content, styleLoss: style, totalLoss: sum,
+                                                                   workDone: work[min(step, work.count) - 1]))
+                                                } },
+                                                snapshot: snapshot.map { s in { step, image in try s(step, color.finish(image, content: c)) } },
+                                                isCancelled: isCancelled, unchanged: unchanged), content: c)
+        }
     }
 }
 
@@ -130,34 +135,4 @@ public func resizeLongSide(_ image: Tensor, to side: Int) -> Tensor {
     if long == side { return image }
     let nh = max(1, (h * side + long / 2) / long), nw = max(1, (w * side + long / 2) / long)
     return side < long ? resizeAntialiased(image, height: nh, width: nw) : resizeBilinear(image, height: nh, width: nw)
-}
-
-/// Where weight files are looked for: --weights (a directory or a .safetensors file), then
-/// $STYLIZE_WEIGHTS, then ./weights. A directory holds stytr2.safetensors and/or vgg19.safetensors;
-/// a file is used for the model its metadata names.
-struct WeightsLocation {
-    var path: String
-
-    init(_ explicit: String?) {
-        if let explicit { path = explicit }
-        else if let env = getenv("STYLIZE_WEIGHTS"), env.pointee != 0 { path = String(cString: env) }
-        else { path = "weights" }
-    }
-
-    var isFile: Bool { path.hasSuffix(".safetensors") }
-
-    /// The file holding `model` ("stytr2" or "vgg19"), or nil if there is none.
-    func file(for model: String) -> String? {
-        if isFile {
-            // A named file must exist; its metadata decides which model it is (nil model: let the
-            // StyTr² loader report what is wrong with it).
-            guard access(path, F_OK) == 0 else { return model == "stytr2" ? path : nil }
-            let named = (try? SafeTensorsFile(path: path))?.metadata["model"]
-            return named == model || (named == nil && model == "stytr2") ? path : nil
-        }
-        let candidate = path + "/" + model + ".safetensors"
-        return access(candidate, F_OK) == 0 ? candidate : nil
-    }
-
-    func describe(_ name: String) -> String { isFile ? path : path + "/" + name }
 }

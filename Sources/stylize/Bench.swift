@@ -8,7 +8,7 @@ import Glibc
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure this machine: sgemm GFLOP/s (speed figures live here, never in tests).",
+        abstract: "Measure this machine (speed figures live here, not in tests).",
         subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self])
 
     struct SGEMM: ParsableCommand {
@@ -27,8 +27,8 @@ struct Bench: ParsableCommand {
                 gemm(m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n)
             }
             let gflops = 2 * Double(n) * Double(n) * Double(n) / best / 1e9
-            print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@",
-                         n, gflops, best, info.core, info.threads, info.cpu.brand))
+            print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@%@",
+                         n, gflops, best, info.core, info.threads, info.cpu.brand, info.coreNote))
         }
     }
 }
@@ -56,8 +56,8 @@ struct AttentionCore: ParsableCommand {
                                    blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
             }
             let flops = 4 * Double(n) * Double(n) * Double(d)
-            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@",
-                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand))
+            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@%@",
+                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -80,7 +80,7 @@ struct StyTr2Forward: ParsableCommand {
             }
             let styleSide = styleSize ?? max(width, height)
             let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
-            let model = try StyTr2(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
+            let model = try StyTr2Model(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
             for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
@@ -90,8 +90,8 @@ struct StyTr2Forward: ParsableCommand {
             // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
             let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
             let rate = styles == 1 && alpha == 1 ? String(format: ", %.0f GFLOP/s effective (%.0f GFLOP direct)", flops / best / 1e9, flops / 1e9) : ""
-            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -126,6 +126,8 @@ struct GramStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gram", abstract: "Time Gatys L-BFGS steps on VGG-19 (seeded weights); prints seconds per step.")
     @Option(help: "Image side in pixels.") var size = 512
     @Option(help: "Timed L-BFGS steps (after one warm-up step).") var steps = 5
+    @Option(help: "Style term: gram, mrf (patches of relu3_1 and relu4_1) or both.") var styleLoss = "gram"
+    @Option(help: "Style patches every N feature pixels (mrf, both).") var mrfStride = 2
 
     func run() throws {
         do {
@@ -134,15 +136,20 @@ struct GramStep: ParsableCommand {
             let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
             for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
             var options = GramOptions()
+            guard let kind = StyleLossKind(rawValue: styleLoss), mrfStride >= 1 else {
+                throw StyleError.invalidArgument("--style-loss must be gram, mrf or both and --mrf-stride at least 1")
+            }
+            options.styleLoss = kind
+            options.mrf.styleStride = mrfStride
             options.steps = 1
-            options.optimiser = .lbfgs(lineSearch: .none)
+            options.lineSearch = .none
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             options.steps = steps
             let t0 = monotonicSeconds()
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             let perStep = (monotonicSeconds() - t0) / Double(steps)
-            print(String(format: "gram L-BFGS step %d²: %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@",
-                         size, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand))
+            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
+                         size, styleLoss, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -170,4 +177,12 @@ func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+extension BLAS.Info {
+    /// ", OPENBLAS_CORETYPE=X set by the environment (engine's pick otherwise: Y)" when the variable decided the core.
+    var coreNote: String {
+        guard let environmentCore else { return "" }
+        return ", OPENBLAS_CORETYPE=\(environmentCore) set by the environment (the engine's pick otherwise: \(coreWithoutEnvironment ?? "OpenBLAS's own"))"
+    }
 }

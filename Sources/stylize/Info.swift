@@ -3,7 +3,7 @@ import StyleCore
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the CPU, the BLAS library, the core type it runs and why, and the thread count.")
+        abstract: "The CPU, the BLAS library, its core type and why, threads.")
 
     func run() throws {
         let info: BLAS.Info
@@ -17,6 +17,7 @@ struct Info: ParsableCommand {
         BLAS core:     \(info.core)
         OpenBLAS pick: \(info.openBLASChoice)
         why:           \(info.reason)
+        environment:   \(info.environmentCore.map { "OPENBLAS_CORETYPE=\($0); without it: \(info.coreWithoutEnvironment ?? "OpenBLAS's own pick")" } ?? "OPENBLAS_CORETYPE not set")
         threads:       \(info.threads)
         """)
     }

@@ -1,3 +1,4 @@
+import StyleTransfer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,15 +11,23 @@ final class ProgressBar {
     let start = monotonicSeconds()
     var lastTenth = -1
     var drawn = false
+    /// Time and work at the first step: the rate is measured from there, as the first step also sets up the targets.
+    var baseline: (seconds: Double, work: Double)?
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func update(step: Int, total: Int, content: Double, style: Double, sum: Double) {
-        guard enabled, total > 0 else { return }
-        let fraction = min(1, Double(step) / Double(total))
-        let elapsed = monotonicSeconds() - start
-        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
-        let losses = "content \(short(content))  style \(short(style))  total \(short(sum))"
+    func update(_ p: GramProgress) {
+        guard enabled, p.totalSteps > 0 else { return }
+        let step = p.step, total = p.totalSteps, fraction = min(1, p.workDone)
+        let now = monotonicSeconds(), elapsed = now - start
+        let eta: Double?
+        if let baseline, fraction > baseline.work {
+            eta = (now - baseline.seconds) / (fraction - baseline.work) * (1 - fraction)
+        } else {
+            eta = fraction >= 1 ? 0 : nil
+            baseline = baseline ?? (now, fraction)
+        }
+        let losses = "content \(short(p.contentLoss))  style \(short(p.styleLoss))  total \(short(p.totalLoss))"
         if terminal {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
@@ -42,7 +51,8 @@ final class ProgressBar {
         x == 0 ? "0" : (abs(x) >= 1e4 || abs(x) < 1e-2 ? String(format: "%.3e", x) : String(format: "%.3f", x))
     }
 
-    private func clock(_ seconds: Double) -> String {
+    private func clock(_ seconds: Double?) -> String {
+        guard let seconds else { return "…" }
         let s = Int(seconds.rounded())
         return String(format: "%d:%02d", s / 60, s % 60)
     }

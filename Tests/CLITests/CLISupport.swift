@@ -54,7 +54,8 @@ struct RunResult: CustomStringConvertible {
     var status: Int32
     /// True when the process was killed by a signal (`status` is then the signal number).
     var signaled: Bool
-    var stdout: String
+    var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
+    var stdoutBytes: [UInt8]
     var stderr: String
     var seconds: Double
 
@@ -77,7 +78,9 @@ final class RunningStylize {
     private var errSoFar = Data()
 
     /// `launcher` runs the binary through another program (e.g. setpriv to drop root's privileges).
-    init(_ arguments: [String], directory: String, environment: [String: String] = [:], launcher: [String] = []) throws {
+    /// `standardInput` is a file fed to the process's stdin (none: /dev/null).
+    init(_ arguments: [String], directory: String, environment: [String: String] = [:], launcher: [String] = [],
+         standardInput: String? = nil) throws {
         let binary = try CLI.requireBinary()
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         process.arguments = launcher.isEmpty ? arguments : launcher.dropFirst() + [binary] + arguments
@@ -88,7 +91,7 @@ final class RunningStylize {
         if let options = env["STYLIZE_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try standardInput.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
         process.standardOutput = outPipe
         process.standardError = errPipe
         try process.run()
@@ -125,7 +128,7 @@ final class RunningStylize {
         process.waitUntilExit()
         group.wait()
         let result = RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                               stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                               stdoutBytes: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self),
                                seconds: Date().timeIntervalSince(started))
         // Under tools/sanitize.sh the binary is the ASan/UBSan build: a report fails the test even when the exit status fits.
         if let marker = sanitizerReportMarkers.first(where: result.stderr.contains) {
@@ -139,8 +142,9 @@ final class RunningStylize {
 
 /// Runs `stylize arguments…` in `directory` and waits for it.
 func stylize(_ arguments: [String], in directory: String, environment: [String: String] = [:], launcher: [String] = [],
-             timeout: Double = 300) throws -> RunResult {
-    try RunningStylize(arguments, directory: directory, environment: environment, launcher: launcher).wait(timeout: timeout)
+             standardInput: String? = nil, timeout: Double = 300) throws -> RunResult {
+    try RunningStylize(arguments, directory: directory, environment: environment, launcher: launcher,
+                       standardInput: standardInput).wait(timeout: timeout)
 }
 
 // MARK: - Files and directories
@@ -172,6 +176,13 @@ enum Files {
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// A text file read to its end, also /proc files (whose size reads as 0); nil if it cannot be opened.
+    static func readText(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
 
     /// Removes a directory tree, first making everything in it writable (tests make read-only dirs).
     static func removeTree(_ path: String) {
@@ -378,9 +389,9 @@ class CLITestCase: XCTestCase {
     /// test directory (inputs, the previous output, no temporaries) exactly as it was before.
     @discardableResult
     func expectError(_ arguments: [String], _ fragments: [String], status: Int32 = 1, launcher: [String] = [],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
+                     environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> RunResult {
         let before = Files.snapshot(directory)
-        let result = try stylize(arguments, in: directory, launcher: launcher)
+        let result = try stylize(arguments, in: directory, environment: environment, launcher: launcher)
         assertOneLineError(result, fragments, status: status, file: file, line: line)
         let after = Files.snapshot(directory)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "no file created or removed in the directory", file: file, line: line)

@@ -22,7 +22,6 @@ final class ControlTests: CLITestCase {
         try expectError(run(["--style-blend", "1,x"]), ["--style-blend takes comma-separated numbers", "'1,x'"])
         try expectError(["missing.png", "a.png", "b.png", "-o", "out.png", "--style-blend", "-1,1"],
                         ["--style-blend weights must be 0 or more with at least one above 0, not -1.0,1.0"])
-        try expectError(run(["--preserve-color", "sepia"]), ["--preserve-color must be none, luminance or histogram, not 'sepia'"])
         // Gram mode has no α: an error, not a silent no-op.
         try expectError(["content.png", "style.png", "-o", "out.png", "--mode", "gram", "--alpha", "0.5"],
                         ["--alpha works in transformer mode only", "--style-weight"])

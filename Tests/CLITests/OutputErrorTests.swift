@@ -80,6 +80,27 @@ final class OutputErrorTests: CLITestCase {
         try expectError(run("."), ["."])
     }
 
+    /// /proc exists, but its file system answers "no such file" to any new name: say that, not that
+    /// the directory is missing.
+    func testOutputWhereTheFileSystemRefusesNewFiles() throws {
+        let result = try expectError(run("/proc/x.png"), [])
+        XCTAssertEqual(result.stderr, "error: /proc/x.png: cannot write: cannot create a file in /proc: its file system does not allow new files; choose another directory\n")
+        XCTAssertFalse(Files.exists("/proc/x.png"))
+    }
+
+    /// An existing directory as -o: say it is one and how to name a file in it (not "no extension").
+    func testOutputNamesAnExistingDirectory() throws {
+        mkdir(path("results"), 0o755)
+        for output in ["results", "results/"] {
+            let result = try expectError(run(output), [])
+            XCTAssertEqual(result.stderr, "error: \(output): cannot write: it is a directory; name a file inside it, e.g. results/out.png\n")
+        }
+        let dot = try expectError(run("."), [])
+        XCTAssertEqual(dot.stderr, "error: .: cannot write: it is a directory; name a file inside it, e.g. ./out.png\n")
+        let missing = try expectError(run("missing/"), [])
+        XCTAssertEqual(missing.stderr, "error: missing/: cannot write: the path ends in '/', so it names a directory; name a file, e.g. missing/out.png\n")
+    }
+
     func testUnsupportedExtension() throws {
         try expectError(run("out.bmp"), ["out.bmp", "unsupported extension '.bmp'", ".png, .jpg, .jpeg or .npy"])
         try expectError(run("out"), ["no extension", ".png, .jpg, .jpeg or .npy"])

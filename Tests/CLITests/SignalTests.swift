@@ -41,6 +41,15 @@ final class DirectoryWatch {
     }
 }
 
+/// User plus system CPU time of process `pid` so far, in seconds (fields 14 and 15 of /proc/PID/stat),
+/// or nil once it has gone.
+func cpuSeconds(_ pid: pid_t) -> Double? {
+    guard let text = Files.readText("/proc/\(pid)/stat"), let nameEnd = text.lastIndex(of: ")") else { return nil }  // the name (field 2) may hold spaces
+    let fields = text[text.index(after: nameEnd)...].split(separator: " ")  // fields[0] is field 3
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// SIGINT/SIGTERM in the middle of a run: the process exits 128+signal, no partial output is left
 /// at the target path (it is either absent or the previous file) and no temporary file remains.
 final class SignalTests: CLITestCase {
@@ -64,14 +73,18 @@ final class SignalTests: CLITestCase {
         XCTAssertEqual(Files.read(path("out.npy")), previousOutput, "the previous output is untouched", file: file, line: line)
     }
 
-    /// The signal arrives while the model computes (after the inputs are read and the model is loaded).
+    /// The signal arrives while the model computes: after the mode line (inputs read, model loaded),
+    /// once the process has spent 0.2 s of CPU time on the forward pass.
     func interruptDuringComputation(_ sig: Int32) throws {
         let process = try RunningStylize(arguments, directory: directory)
         let deadline = Date().addingTimeInterval(60)
         while !process.stderrSoFar.contains("stylize: transformer mode") && process.process.isRunning && Date() < deadline {
             usleep(5000)
         }
-        usleep(300_000)
+        let computingFrom = try XCTUnwrap(cpuSeconds(process.pid), "the CPU time of the running process")
+        while (cpuSeconds(process.pid) ?? .infinity) < computingFrom + 0.2 && process.process.isRunning && Date() < deadline {
+            usleep(5000)
+        }
         XCTAssertTrue(process.process.isRunning, "still computing when the signal is sent; make the input larger")
         kill(process.pid, sig)
         let result = process.wait(timeout: 60)

@@ -93,7 +93,8 @@ final class FiniteDifferenceTests: XCTestCase {
 
     func testEachContentMetric() {
         let f = testTensor([4, 5, 6], seed: 11), target = testTensor([4, 5, 6], seed: 12)
-        for metric in DistanceMetric.allCases {
+        // kl compares non-negative maps; its kink at 0 would meet these signed values (Gram test covers it).
+        for metric in DistanceMetric.allCases where metric != .kl {
             let loss = ContentLoss(layer: "l", target: target, metric: metric)
             let g = Tensor(shape: f.shape)
             _ = loss.evaluate(f, gradient: g, scale: 1)

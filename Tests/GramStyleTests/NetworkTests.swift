@@ -86,11 +86,20 @@ final class NetworkTests: XCTestCase {
         XCTAssertEqual(winogradSteps.count, 10)
     }
 
-    func testCanonicalImageShapesAndOrder() {
+    /// The tensors a VGG-19 file must hold (a dictionary: no order), and the forward order of the
+    /// convolutions and of the layers a loss may read (arrays: order asserted).
+    func testCanonicalShapesAndLayerOrder() {
         let shapes = VGG19.tensorShapes(layout: .normalised)
         XCTAssertEqual(shapes.count, 2 + 2 * 13)
+        XCTAssertEqual(shapes["preprocess.weight"], [3, 3, 1, 1])
         XCTAssertEqual(shapes["conv1_1.weight"], [64, 3, 3, 3])
         XCTAssertEqual(shapes["conv5_1.weight"], [512, 512, 3, 3])
         XCTAssertNil(shapes["conv5_2.weight"])
+
+        let names = ["1_1", "1_2", "2_1", "2_2", "3_1", "3_2", "3_3", "3_4", "4_1", "4_2", "4_3", "4_4", "5_1"]
+        let convs = VGG19.convList(VGG19.standardWidths)
+        XCTAssertEqual(convs.map(\.name), names.map { "conv" + $0 })
+        XCTAssertEqual(convs.filter(\.poolAfter).map(\.name), ["conv1_2", "conv2_2", "conv3_4", "conv4_4"])
+        XCTAssertEqual(VGG19.random(seed: 1, widths: widths).layerNames, names.map { "relu" + $0 })
     }
 }

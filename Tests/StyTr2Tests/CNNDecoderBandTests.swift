@@ -25,10 +25,19 @@ final class CNNDecoderBandTests: XCTestCase {
         }
     }
 
+    /// The default band of the official decoder keeps its largest activation map (the last conv's 64
+    /// channels at full resolution) within the 128 MB budget, and is the tallest band that does.
     func testDefaultBandsFitTheBudget() throws {
         let c = StyTr2Configuration.official
         let cnn = try CNNDecoder(SeededWeights(seed: 3, shapes: c.tensorShapes(cnnChannels: [256, 256, 256, 256, 128, 128, 64, 64, 3])), c, path: "seeded")
-        // 64 channels × 4096 px wide at full resolution: 262 144 floats per output row.
-        XCTAssertEqual(cnn.floatsPerOutputRow(width: 512), 64 * 4096)
+        XCTAssertEqual(4 * CNNDecoder.bandBudget, 128 << 20, "128 MB of float32 per activation map")
+        for w in [64, 256, 512, 1024] {  // token grids 64…1024 wide: outputs 512…8192 px wide
+            // 64 channels × 8w px at full resolution: e.g. 262 144 floats per output row at w = 512.
+            XCTAssertEqual(cnn.floatsPerOutputRow(width: w), 64 * 8 * w)
+            let rows = cnn.defaultBandRows(width: w)
+            XCTAssertLessThanOrEqual(rows * 64 * 8 * w, CNNDecoder.bandBudget, "grid width \(w): \(rows)-row bands fit")
+            XCTAssertGreaterThan((rows + 1) * 64 * 8 * w, CNNDecoder.bandBudget, "grid width \(w): no taller band fits")
+        }
+        XCTAssertEqual(cnn.defaultBandRows(width: 512), 128)
     }
 }

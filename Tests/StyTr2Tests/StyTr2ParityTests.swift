@@ -1,6 +1,7 @@
 import Foundation
 import StyleCore
 import StyleIO
+import TensorTestSupport
 import XCTest
 @testable import StyTr2
 
@@ -27,22 +28,10 @@ final class StyTr2ParityTests: XCTestCase {
 
     static func load(_ file: String) throws -> Tensor { try NPY.read(fixtures.appendingPathComponent(file).path) }
 
-    /// max |ours − reference| ≤ 1e-4 · max |reference|, the tolerance.
-    func assertClose(_ ours: Tensor, _ ref: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(ours.count, ref.count, "\(what): \(ours.shape) vs \(ref.shape)", file: file, line: line)
-        guard ours.count == ref.count else { return }
-        var err: Float = 0
-        for i in 0..<ours.count { err = max(err, abs(ours[i] - ref[i])) }
-        let scale = ref.maxAbs
-        XCTAssertGreaterThan(scale, 0, what)
-        print("\(what): max error / scale \(err / scale)")
-        XCTAssertLessThanOrEqual(err, 1e-4 * scale, "\(what): max error \(err), reference scale \(scale)", file: file, line: line)
-    }
-
     func runParity(_ name: String) throws {
         let s = try Self.setup(name)
         let shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
-        let model = try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: s.seed, shapes: shapes))
+        let model = try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: s.seed, shapes: shapes))
         for c in s.cases {
             let prefix = "\(name)_\(c.name)"
             let content = try Self.load("\(prefix)_content.npy"), style = try Self.load("\(prefix)_style.npy")
@@ -51,7 +40,10 @@ final class StyTr2ParityTests: XCTestCase {
             let ours: [String: Tensor] = ["content_embedding": stages.contentEmbedding, "content_position": stages.contentPosition,
                                           "encoded_content": stages.encodedContent, "encoded_style": stages.encodedStyle,
                                           "decoded": stages.decoded, "output": stages.output]
-            for stage in s.stages { assertClose(ours[stage]!, try Self.load("\(prefix)_\(stage).npy"), "\(prefix) \(stage)") }
+            for stage in s.stages {
+                // max |ours − reference| ≤ 1e-4 · max |reference|, the tolerance.
+                assertClose(ours[stage]!, try Self.load("\(prefix)_\(stage).npy"), relative: 1e-4, minimumScale: 0, "\(prefix) \(stage)")
+            }
         }
     }
 
@@ -71,20 +63,20 @@ final class StyTr2ParityTests: XCTestCase {
         let s = try Self.setup("tiny")
         var shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
         shapes["transformer.encoder_c.layers.1.linear1.weight"] = [63, 32]
-        XCTAssertThrowsError(try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
+        XCTAssertThrowsError(try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
             XCTAssertTrue("\($0)".contains("transformer.encoder_c.layers.1.linear1.weight"), "\($0)")
             XCTAssertTrue("\($0)".contains("[64, 32]"), "\($0)")
         }
         shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
         shapes["cnn_decoder.28.weight"] = nil
-        XCTAssertThrowsError(try StyTr2(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
+        XCTAssertThrowsError(try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: 1, shapes: shapes))) {
             XCTAssertTrue("\($0)".contains("missing tensor 'cnn_decoder.28.weight'"), "\($0)")
         }
     }
 
     func testTooSmallImagesAreRefused() throws {
         let s = try Self.setup("tiny")
-        let model = try StyTr2(configuration: s.configuration,
+        let model = try StyTr2Model(configuration: s.configuration,
                                weights: SeededWeights(seed: s.seed, shapes: s.configuration.tensorShapes(cnnChannels: s.channels)))
         XCTAssertThrowsError(try model.stylize(content: Tensor(shape: [3, 12, 40]), style: Tensor(shape: [3, 32, 32]))) {
             XCTAssertTrue("\($0)".contains("at least 16×16"), "\($0)")

@@ -5,14 +5,14 @@ import XCTest
 /// `StyTr2.stylize(content:styles:weights:alpha:)` against its documented formula
 /// CNN(α·Σ wᵢ·hs(c,sᵢ) + (1−α)·hs(c,c)), built here from `forward`'s decoder outputs, on the tiny model.
 final class StyleBlendTests: XCTestCase {
-    var model: StyTr2!
+    var model: StyTr2Model!
     let content = pattern(height: 44, width: 60, seed: 1)
     let style1 = pattern(height: 40, width: 40, seed: 2)
     let style2 = pattern(height: 48, width: 32, seed: 3)
 
     override func setUpWithError() throws {
         let s = try StyTr2ParityTests.setup("tiny")
-        model = try StyTr2(configuration: s.configuration,
+        model = try StyTr2Model(configuration: s.configuration,
                            weights: SeededWeights(seed: s.seed, shapes: s.configuration.tensorShapes(cnnChannels: s.channels)))
     }
 
@@ -57,19 +57,5 @@ final class StyleBlendTests: XCTestCase {
         let ours = try model.stylize(content: content, styles: [style1, style2], weights: [1, 3], alpha: 0.4)
         XCTAssertLessThanOrEqual(relativeError(ours, expected), 1e-5)
         XCTAssertGreaterThan(relativeError(ours, try model.stylize(content: content, style: style2)), 0.01)
-    }
-
-    func testBadAlphaAndWeightsAreRejected() {
-        for alpha: Float in [-0.1, 1.5, .nan] {
-            XCTAssertThrowsError(try model.stylize(content: content, styles: [style1], alpha: alpha)) {
-                XCTAssertTrue("\($0)".contains("--alpha must be between 0 and 1"), "\($0)")
-            }
-        }
-        XCTAssertThrowsError(try model.stylize(content: content, styles: [style1, style2], weights: [1])) {
-            XCTAssertTrue("\($0)".contains("one weight per style image (2), not 1"), "\($0)")
-        }
-        XCTAssertThrowsError(try model.stylize(content: content, styles: [style1, style2], weights: [0, 0])) {
-            XCTAssertTrue("\($0)".contains("at least one above 0"), "\($0)")
-        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import StyleCore
 import StyleIO
+import TensorTestSupport
 
 // Shared helpers of the kernel tests: the PyTorch fixtures (written by tools/make_kernel_fixtures.py),
 // a double-precision reference array for the naive implementations, seeded random inputs and the
@@ -71,54 +72,20 @@ extension Tensor {
 
 // MARK: - Random inputs
 
-/// SplitMix64: a tiny seeded generator, so every random test input is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Uniform values in [-scale, scale).
 func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-    var g = SeededGenerator(seed: seed)
+    var g = SplitMix64(seed: seed)
     let n = shape.reduce(1, *)
     return Tensor(shape: shape, values: (0..<n).map { _ in Float.random(in: -scale..<scale, using: &g) })
 }
 
 // MARK: - Tolerance
 
-/// The tolerance of every kernel check: 1e-5 relative to the reference's magnitude (at least 1).
-func tolerance(for reference: [Double], relative: Double = 1e-5) -> Double {
-    relative * max(1, reference.map(abs).max() ?? 0)
-}
-
-/// Asserts max |actual − expected| ≤ relative·max(1, max|expected|), prints the measured error and returns it.
+/// `assertClose` (TensorTestSupport) against a double-precision reference.
 @discardableResult
 func assertClose(_ actual: Tensor, _ expected: Reference, relative: Double = 1e-5, _ label: String,
                  file: StaticString = #filePath, line: UInt = #line) -> Double {
-    XCTAssertEqual(actual.shape, expected.shape, "\(label): shape", file: file, line: line)
-    guard actual.shape == expected.shape else { return .infinity }
-    var err = 0.0
-    for i in 0..<actual.count {
-        let e = abs(Double(actual[i]) - expected.values[i])
-        err = e.isNaN ? .infinity : max(err, e)
-    }
-    let tol = tolerance(for: expected.values, relative: relative)
-    print("max-error \(label): \(String(format: "%.3g", err)) (tolerance \(String(format: "%.3g", tol)))")
-    XCTAssertLessThanOrEqual(err, tol, "\(label): max abs error", file: file, line: line)
-    return err
-}
-
-@discardableResult
-func assertClose(_ actual: Tensor, _ expected: Tensor, relative: Double = 1e-5, _ label: String,
-                 file: StaticString = #filePath, line: UInt = #line) -> Double {
-    assertClose(actual, Reference(expected), relative: relative, label, file: file, line: line)
+    assertClose(actual, expected: expected.values, shape: expected.shape, relative: relative, label, file: file, line: line)
 }
 
 /// Asserts two scalars agree to `relative`·max(1, |expected|).

@@ -1,3 +1,4 @@
+import TensorTestSupport
 import XCTest
 @testable import StyleCore
 
@@ -57,7 +58,7 @@ final class PoolingTests: XCTestCase {
 
     /// Random values at least 1e-2 apart, so a small perturbation never changes a window's maximum.
     static func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let n = shape.reduce(1, *)
         return Tensor(shape: shape, values: (0..<n).map { Float($0 - n / 2) * 0.01 }.shuffled(using: &g))
     }

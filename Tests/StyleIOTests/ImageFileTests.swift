@@ -22,8 +22,8 @@ enum JPEGFixtures {
 
 /// JPEG marker surgery for tests.
 enum TestJPEG {
-    /// Inserts an APP1 Exif segment holding IFD0 with ImageWidth and Orientation right after SOI.
-    static func withOrientation(_ jpeg: [UInt8], _ orientation: UInt16, bigEndian: Bool = false) -> [UInt8] {
+    /// An EXIF block (TIFF header, IFD0 with ImageWidth and Orientation), as JPEG's APP1 and PNG's eXIf hold it.
+    static func exif(orientation: UInt16, bigEndian: Bool = false) -> [UInt8] {
         func u16(_ v: UInt16) -> [UInt8] { bigEndian ? [UInt8(v >> 8), UInt8(v & 0xFF)] : [UInt8(v & 0xFF), UInt8(v >> 8)] }
         func u32(_ v: UInt32) -> [UInt8] { bigEndian ? TestPNG.be32(v) : TestPNG.be32(v).reversed() }
         var tiff = Array((bigEndian ? "MM" : "II").utf8) + u16(42) + u32(8)
@@ -31,7 +31,12 @@ enum TestJPEG {
         tiff += u16(0x0100) + u16(4) + u32(1) + u32(32)                 // ImageWidth, LONG
         tiff += u16(0x0112) + u16(3) + u32(1) + u16(orientation) + u16(0)  // Orientation, SHORT
         tiff += u32(0)                                                  // no next IFD
-        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        return tiff
+    }
+
+    /// Inserts an APP1 Exif segment holding `exif(orientation:bigEndian:)` right after SOI.
+    static func withOrientation(_ jpeg: [UInt8], _ orientation: UInt16, bigEndian: Bool = false) -> [UInt8] {
+        let payload = Array("Exif".utf8) + [0, 0] + exif(orientation: orientation, bigEndian: bigEndian)
         let length = payload.count + 2
         return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg[2...]
     }
@@ -75,10 +80,13 @@ final class ImageFileTests: XCTestCase {
         return t
     }
 
+    /// The source of every random test input here: seeded, so a failure reproduces (each test starts afresh).
+    private var random = SplitMix64(seed: 14)
+
     /// A (3,H,W) image of uniformly random 8-bit levels.
     private func randomImage(width: Int, height: Int) -> Tensor {
         let t = Tensor(shape: [3, height, width])
-        for i in 0..<t.count { t[i] = Float(Int.random(in: 0...255)) / 255 }
+        for i in 0..<t.count { t[i] = Float(Int.random(in: 0...255, using: &random)) / 255 }
         return t
     }
 
@@ -183,10 +191,10 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testPNGColourAndAlpha() {
-        let rgb8 = (0..<5 * 4 * 3).map { _ in Int.random(in: 0...255) }
+        let rgb8 = (0..<5 * 4 * 3).map { _ in Int.random(in: 0...255, using: &random) }
         assertPNG(TestPNG.make(width: 5, height: 4, colorType: 2, bitDepth: 8, samples: rgb8), width: 5, height: 4,
                   expected: stride(from: 0, to: rgb8.count, by: 3).map { i in rgb8[i..<i + 3].map { Float($0) / 255 } }, "RGB 8")
-        let rgb16 = (0..<3 * 2 * 3).map { _ in Int.random(in: 0...65535) }
+        let rgb16 = (0..<3 * 2 * 3).map { _ in Int.random(in: 0...65535, using: &random) }
         assertPNG(TestPNG.make(width: 3, height: 2, colorType: 2, bitDepth: 16, samples: rgb16), width: 3, height: 2,
                   expected: stride(from: 0, to: rgb16.count, by: 3).map { i in rgb16[i..<i + 3].map { Float($0) / 65535 } }, "RGB 16")
 
@@ -228,7 +236,7 @@ final class ImageFileTests: XCTestCase {
 
     func testInterlacedPNG() {
         let (w, h) = (13, 10)
-        let samples = (0..<w * h * 3).map { _ in Int.random(in: 0...255) }
+        let samples = (0..<w * h * 3).map { _ in Int.random(in: 0...255, using: &random) }
         let expected = stride(from: 0, to: samples.count, by: 3).map { i in samples[i..<i + 3].map { Float($0) / 255 } }
         assertPNG(TestPNG.make(width: w, height: h, colorType: 2, bitDepth: 8, samples: samples, interlaced: true),
                   width: w, height: h, expected: expected, "Adam7 RGB")
@@ -381,6 +389,74 @@ final class ImageFileTests: XCTestCase {
         XCTAssertEqual(nine.shape, [3, h, w])
     }
 
+    /// PNG eXIf orientations 1–8, the chunk before or after the image data, either byte order: every
+    /// pixel exactly where the EXIF definition puts it (8-bit levels decode exactly).
+    func testPNGEXIFOrientations() throws {
+        let (w, h) = (5, 3)
+        let samples = (0..<w * h * 3).map { _ in Int.random(in: 0...255, using: &random) }
+        let plain = TestPNG.make(width: w, height: h, colorType: 2, bitDepth: 8, samples: samples)
+        func stored(_ x: Int, _ y: Int) -> [Float] { (0..<3).map { Float(samples[(y * w + x) * 3 + $0]) / 255 } }
+        // The stored pixel shown at (x, y), from each value's definition (where stored row 0 and
+        // column 0 are shown): 1 top/left, 2 top/right, 3 bottom/right, 4 bottom/left, 5 left/top,
+        // 6 right/top, 7 right/bottom, 8 left/bottom.
+        func source(_ orientation: UInt16, _ x: Int, _ y: Int) -> (Int, Int) {
+            switch orientation {
+            case 2: return (w - 1 - x, y)
+            case 3: return (w - 1 - x, h - 1 - y)
+            case 4: return (x, h - 1 - y)
+            case 5: return (y, x)
+            case 6: return (y, h - 1 - x)
+            case 7: return (w - 1 - y, h - 1 - x)
+            case 8: return (w - 1 - y, x)
+            default: return (x, y)
+            }
+        }
+        let chunks = TestPNG.chunks(plain)
+        for orientation in UInt16(1)...8 {
+            for (position, bigEndian) in [("before IDAT", false), ("after IDAT", true)] {
+                let exif = TestPNG.chunk("eXIf", TestJPEG.exif(orientation: orientation, bigEndian: bigEndian))
+                var png = TestPNG.signature
+                for (type, data) in chunks {
+                    if (type == "IDAT" && position == "before IDAT") || (type == "IEND" && position == "after IDAT") { png += exif }
+                    png += TestPNG.chunk(type, data)
+                }
+                let (dw, dh) = orientation >= 5 ? (h, w) : (w, h)
+                let expected = (0..<dw * dh).map { i -> [Float] in
+                    let (sx, sy) = source(orientation, i % dw, i / dw)
+                    return stored(sx, sy)
+                }
+                assertPNG(png, width: dw, height: dh, expected: expected, "orientation \(orientation), eXIf \(position)")
+                let path = directory + "/o\(orientation).png"
+                TestFiles.write(path, png)
+                XCTAssertTrue(try ImageFile.probe(path) == (dw, dh), "probe, orientation \(orientation)")
+            }
+        }
+        // An eXIf chunk with a wrong CRC is ignored, as libpng ignores damaged ancillary chunks.
+        var damaged = TestPNG.chunk("eXIf", TestJPEG.exif(orientation: 6))
+        damaged[damaged.count - 1] ^= 0xFF
+        let withDamaged = Array(plain[..<33]) + damaged + Array(plain[33...])  // after signature (8) and IHDR (25)
+        assertPNG(withDamaged, width: w, height: h, expected: (0..<w * h).map { stored($0 % w, $0 / w) }, "damaged eXIf")
+    }
+
+    /// A progressive JPEG with every scan but no final EOI decodes to exactly the pixels of the whole
+    /// file; cut anywhere earlier, even between two complete scans, it is refused as truncated.
+    func testProgressiveJPEGWithoutEOI() throws {
+        let progressive = JPEGFixtures.bytes(JPEGFixtures.progressive)
+        XCTAssertEqual(Array(progressive.suffix(2)), [0xFF, 0xD9])
+        let whole = try ImageFile.read(data: progressive, path: "p.jpg")
+        let withoutEOI = try ImageFile.read(data: Array(progressive.dropLast(2)), path: "noeoi.jpg")
+        XCTAssertEqual(withoutEOI.shape, whole.shape)
+        XCTAssertEqual(withoutEOI.values, whole.values)
+
+        // Each SOS after the first starts a scan; cutting just before it leaves only complete scans.
+        let scanStarts = (3..<progressive.count - 1).filter { progressive[$0] == 0xFF && progressive[$0 + 1] == 0xDA }
+        XCTAssertGreaterThan(scanStarts.count, 2, "a progressive file has several scans")
+        for start in scanStarts.dropFirst() {
+            assertError(["truncated JPEG", "ends after \(start) bytes"]) { _ = try ImageFile.read(data: Array(progressive.prefix(start)), path: "cut.jpg") }
+        }
+        assertError(["truncated JPEG"]) { _ = try ImageFile.read(data: Array(progressive.dropLast(3)), path: "cut.jpg") }
+    }
+
     func testBrokenJPEGs() throws {
         let jpeg = try ImageFile.encode(randomImage(width: 64, height: 64), as: .jpeg)
         let path = directory + "/broken.jpg"
@@ -414,7 +490,7 @@ final class ImageFileTests: XCTestCase {
         let jpeg = try ImageFile.encode(smoothImage(width: 24, height: 16), as: .jpeg, quality: 80)
         let progressive = JPEGFixtures.bytes(JPEGFixtures.progressive)
         let iendStart = png.count - 12
-        for (name, file, completeFrom) in [("png", png, iendStart), ("jpg", jpeg, jpeg.count - 2), ("progressive.jpg", progressive, progressive.count)] {
+        for (name, file, completeFrom) in [("png", png, iendStart), ("jpg", jpeg, jpeg.count - 2), ("progressive.jpg", progressive, progressive.count - 2)] {
             // Cut anywhere before the end of the pixel data: a StyleError; after it: decodes.
             for n in 0..<file.count {
                 do {
@@ -426,7 +502,7 @@ final class ImageFileTests: XCTestCase {
                 }
             }
             // Random damage: any outcome but a crash (or a non-StyleError).
-            var generator = SystemRandomNumberGenerator()
+            var generator = SplitMix64(seed: 14)
             for _ in 0..<300 {
                 var damaged = file
                 for _ in 0..<Int.random(in: 1...4, using: &generator) {

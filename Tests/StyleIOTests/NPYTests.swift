@@ -58,7 +58,7 @@ final class NPYTests: XCTestCase {
         // Values that any conversion would disturb: NaN payloads, signed zero, subnormals, infinities.
         let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, Float(bitPattern: 0x7FC0_1234),
                                  .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1.5, 3.25e-20, 1e30]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 14)
         for shape in [[3, 4, 5], [7], [], [2, 0, 3], [1, 1, 1, 11]] {
             let t = Tensor(shape: shape)
             for i in 0..<t.count {

@@ -44,7 +44,7 @@ final class ColorPreservationTests: XCTestCase {
         var options = StyleOptions.fastGram()
         options.preserveColor = .luminance
         let content = image(height: 24, width: 32, seed: 1), style = image(height: 32, width: 32, seed: 3)
-        let result = try Stylizer(options: options).stylize(content: content, style: style)
+        let result = try Stylizer(options: options, weights: noWeights).stylize(content: content, styles: [style])
         let ours = transformColors(result, yiqFromRGB), original = transformColors(content, yiqFromRGB)
         var chromaError: Float = 0, lumaChange: Float = 0
         let n = 24 * 32

@@ -7,11 +7,14 @@ extension StyleOptions {
     static func fastGram() -> StyleOptions {
         var options = StyleOptions()
         options.mode = .gram
-        options.weights = NSTemporaryDirectory() + "/no-weights-here-\(getpid())"
         options.size = 32
         options.gram.steps = 3
         options.gram.scales = []
-        options.gram.optimiser = .adam(learningRate: 0.05)
+        options.gram.optimizer = .adam
+        options.gram.learningRate = 0.05
         return options
     }
 }
+
+/// A directory without weight files: the seeded random network runs.
+let noWeights = WeightsLocation.directory(NSTemporaryDirectory() + "/no-weights-here-\(getpid())")

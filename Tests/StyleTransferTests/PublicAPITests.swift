@@ -12,23 +12,24 @@ final class PublicAPITests: XCTestCase {
         var options = StyleOptions.fastGram()
         options.styleBlend = [2, 1]
         options.preserveColor = .histogram
-        let stylizer = try Stylizer(options: options)
+        let stylizer = try Stylizer(options: options, weights: noWeights)
         XCTAssertEqual(stylizer.mode, .gram)
-        XCTAssertTrue(stylizer.modeDescription.contains("random feature network"), stylizer.modeDescription)
+        XCTAssertTrue(stylizer.reason.contains("random feature network"), stylizer.reason)
 
         let content = image(height: 30, width: 40, phase: 0), style1 = image(height: 24, width: 24, phase: 1), style2 = image(height: 28, width: 20, phase: 2)
         var steps: [Int] = [], totals: [Int] = []
-        var losses: [Double] = []
-        let result = try stylizer.stylize(content: content, styles: [style1, style2]) { step, total, _, _, loss in
-            steps.append(step); totals.append(total); losses.append(loss)
+        var losses: [Double] = [], work: [Double] = []
+        let result = try stylizer.stylize(content: content, styles: [style1, style2]) { p in
+            steps.append(p.step); totals.append(p.totalSteps); losses.append(p.totalLoss); work.append(p.workDone)
         }
+        XCTAssertEqual(work, [1.0 / 3, 2.0 / 3, 1], "one pass: work is the share of steps")
         XCTAssertEqual(result.shape, [3, 24, 32], "long side resized to options.size")
         XCTAssertEqual(steps, [1, 2, 3])
         XCTAssertEqual(totals, [3, 3, 3])
         XCTAssertLessThan(losses.last!, losses.first!)
         XCTAssertTrue(result.values.allSatisfy { $0 >= 0 && $0 <= 1 })
 
-        let metadata = try stylizer.metadata(content: "c.png", styles: ["a.png", "b.png"], result: result).map { ($0.key, $0.value) }
+        let metadata = stylizer.metadata(content: "c.png", styles: ["a.png", "b.png"], result: result).map { ($0.key, $0.value) }
         let records = Dictionary(uniqueKeysWithValues: metadata)
         XCTAssertEqual(records["stylize:mode"], "gram")
         XCTAssertEqual(records["stylize:weights"], "seeded random network, seed 0")
@@ -46,11 +47,16 @@ final class PublicAPITests: XCTestCase {
     func testOptionErrorsNameTheRange() {
         var options = StyleOptions()
         options.alpha = 1.5
-        XCTAssertThrowsError(try Stylizer(options: options)) { XCTAssertEqual("\($0)", "--alpha must be between 0 and 1, not 1.5") }
+        XCTAssertThrowsError(try Stylizer(options: options, weights: noWeights)) {
+            XCTAssertEqual($0 as? InvalidOption, InvalidOption("alpha", "must be between 0 and 1, not 1.5"))
+        }
         options = StyleOptions()
         options.mode = .gram
         options.alpha = 0.5
-        XCTAssertThrowsError(try Stylizer(options: options)) { XCTAssertTrue("\($0)".contains("--alpha works in transformer mode only"), "\($0)") }
+        XCTAssertThrowsError(try Stylizer(options: options, weights: noWeights)) {
+            XCTAssertEqual(($0 as? InvalidOption)?.field, "alpha")
+            XCTAssertTrue("\($0)".contains("alpha works in transformer mode only, and Gram mode runs (mode gram); weigh style with style_weight instead"), "\($0)")
+        }
     }
 
     /// A smooth colourful image (3,H,W) in [0,1].

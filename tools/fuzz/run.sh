@@ -54,8 +54,8 @@ if command -v ld.lld >/dev/null 2>&1 || [[ -x $(dirname "$CLANG")/ld.lld ]]; the
 mkdir -p "$OUT"
 
 CODEC_SOURCES=("$ROOT"/Sources/CImageCodecs/png_codec.c "$ROOT"/Sources/CImageCodecs/jpeg_codec.c "$ROOT"/Sources/CImageCodecs/atomic_cleanup.c)
-C_FLAGS=(-g -O1 -fno-omit-frame-pointer -I "$ROOT/Sources/CImageCodecs/include" -I "$ROOT/Sources/CImageCodecs")
-PNG_LINK=(-lpng16)
+C_FLAGS=(-g -O1 -fno-omit-frame-pointer -I "$ROOT/Sources/CImageCodecs/include" -I "$ROOT/Sources/CImageCodecs" -I "$ROOT/Sources/CCrypto/include")
+PNG_LINK=(-lpng16 -lz)
 if [[ -n ${LIBPNG_SRC:-} ]]; then
     echo "building libpng from $LIBPNG_SRC with ASan, UBSan and fuzzer coverage"
     lib=$OUT/libpng
@@ -92,20 +92,21 @@ build_swift() {  # name DEFINE
     local name=$1 define=$2 b=$OUT/swift-$1
     echo "building ${name}_fuzz (swiftc: $SWIFTC)"
     rm -rf "$b"; mkdir -p "$b/include"
-    printf 'module CImageCodecs {\n  header "%s"\n  export *\n}\n' "$ROOT/Sources/CImageCodecs/include/CImageCodecs.h" > "$b/include/module.modulemap"
+    printf 'module CImageCodecs {\n  header "%s"\n  export *\n}\nmodule CCrypto {\n  header "%s"\n  export *\n}\n' \
+        "$ROOT/Sources/CImageCodecs/include/CImageCodecs.h" "$ROOT/Sources/CCrypto/include/CCrypto.h" > "$b/include/module.modulemap"
     local objects=()
-    for src in "${CODEC_SOURCES[@]}"; do
+    for src in "${CODEC_SOURCES[@]}" "$ROOT/Sources/CCrypto/sha256.c"; do
         "$CLANG" -c "${C_FLAGS[@]}" -fsanitize=fuzzer-no-link,address "$src" -o "$b/$(basename "$src" .c).o"
         objects+=("$b/$(basename "$src" .c).o")
     done
     local sflags=(-parse-as-library -O -g -sanitize=fuzzer,address -wmo -I "$b" -Xcc "-fmodule-map-file=$b/include/module.modulemap")
-    # StyleCore: only what StyleIO uses (Tensor, StyleError, WeightProvider); the rest needs BLAS.
+    # StyleCore: only what StyleIO uses (Tensor, StyleError and its InvalidOption, WeightProvider and its SplitMix64); the rest needs BLAS.
     "$SWIFTC" "${sflags[@]}" -module-name StyleCore -emit-module -emit-module-path "$b/StyleCore.swiftmodule" -c \
-        "$ROOT"/Sources/StyleCore/{Tensor,StyleError,WeightProvider}.swift -o "$b/StyleCore.o"
+        "$ROOT"/Sources/StyleCore/{Tensor,StyleError,InvalidOption,WeightProvider,SplitMix64}.swift -o "$b/StyleCore.o"
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
-        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -o "$OUT/${name}_fuzz"
+        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -lcrypto -o "$OUT/${name}_fuzz"
 }
 
 build() {

@@ -24,14 +24,16 @@ enum { CIC_ERROR_CAPACITY = 512 };
 // MARK: - PNG
 
 /// Reads the PNG header only (signature, IHDR and the chunks before the first IDAT, with CRCs
-/// checked). Any size that fits IHDR is reported, however large, so the caller can refuse it
-/// before allocating.
+/// checked) and the EXIF orientation (eXIf chunk, before or after the image data). `width`/`height`
+/// are the size as displayed, i.e. swapped for orientations 5–8. Any size that fits IHDR is
+/// reported, however large, so the caller can refuse it before allocating.
 int cic_png_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
                   char *err, size_t errlen);
 
 /// Decodes a PNG of any colour type (gray, gray+alpha, RGB, RGBA, palette with or without tRNS)
 /// and bit depth (1–16) into `out`, (3,H,W) float32 in [0,1]; 16-bit samples keep full precision.
-/// `width`/`height` must be the values `cic_png_probe` returned (checked again).
+/// The EXIF orientation (eXIf chunk) is applied, as for JPEG. `width`/`height` must be the values
+/// `cic_png_probe` returned (checked again).
 /// Alpha is composited over white, in the file's own (gamma-encoded) values: out = a·c + (1 − a).
 /// gAMA, cHRM, sRGB and iCCP chunks are ignored (samples are taken as sRGB).
 int cic_png_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
@@ -59,7 +61,8 @@ int cic_jpeg_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *
 /// in [0,1], with the EXIF orientation applied. `width`/`height` are the displayed size from
 /// `cic_jpeg_probe`. CMYK is converted naively: R = (1 − C)(1 − K), etc. (no ICC profile).
 /// A file that ends before its image data is complete is an error ("truncated JPEG: …"); a
-/// single-scan file missing only its final EOI marker is accepted.
+/// single-scan or progressive file missing only its final EOI marker is accepted (progressive:
+/// when its scans refined every coefficient fully).
 int cic_jpeg_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
                     char *err, size_t errlen);
 

@@ -57,6 +57,24 @@ public struct BatchPlan: Sendable {
     /// How many pairs the batch has.
     public var count: Int { contents.count * styles.count }
 
+    /// One content × style pair and where it is written.
+    public struct Pair: Hashable, Sendable {
+        public let content: String
+        public let style: String
+        public let output: String
+
+        public init(content: String, style: String, output: String) {
+            self.content = content; self.style = style; self.output = output
+        }
+    }
+
+    /// Every pair, sorted by (content, style): the order shards are cut from (`Shard.contains`).
+    public var pairs: [Pair] {
+        contents.sorted().flatMap { content in
+            styles.sorted().map { Pair(content: content, style: $0, output: outputPath(content: content, style: $0)) }
+        }
+    }
+
     /// Where the pair is written.
     public func outputPath(content: String, style: String) -> String {
         let ext = format == .jpeg ? "jpg" : format == .npy ? "npy" : "png"

@@ -7,7 +7,7 @@ import StyleCore
 ///   the content grid (the official rule when both grids are equal).
 /// - A side that is not a multiple of the patch size is reflect-padded at the bottom/right up to
 ///   the next multiple; the output is cropped back to the content's size.
-public final class StyTr2 {
+public final class StyTr2Model {
     public let configuration: StyTr2Configuration
     let embedWeight: Tensor      // (D,3,P,P)
     let embedBias: Tensor        // (D)
