@@ -141,6 +141,25 @@ public func conv2dBackwardInput(_ dOut: Tensor, weight: Tensor, inputShape: [Int
 /// dInput += the patches in col, the adjoint of `im2col`; parallel over input channels (no write races).
 func col2imAdd(_ col: UnsafePointer<Float>, _ g: Conv2dGeometry, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
     let ow = g.outWidth, n = rows.count * ow, p = g.padding.size, kk = g.kernelH * g.kernelW
+    if p == 0 && g.stride == 1 {
+        // No padding: each input row gathers its KH·KW shifted output rows as contiguous runs, parallel over
+        // (channel, input row) so 3 channels keep every core busy; input rows rows.lower ..< rows.upper + KH − 1.
+        let firstRow = rows.lowerBound, inRows = rows.count + g.kernelH - 1
+        parallelChunks(g.channels * inRows, minChunk: 8) { range in
+            for r in range {
+                let c = r / inRows, iy = firstRow + r % inRows
+                let line = dx + (c * g.height + iy) * g.width
+                for kh in 0..<g.kernelH where rows.contains(iy - kh) {
+                    for kw in 0..<g.kernelW {
+                        let src = col + (c * kk + kh * g.kernelW + kw) * n + (iy - kh - firstRow) * ow
+                        let dst = line + kw
+                        for ox in 0..<ow { dst[ox] += src[ox] }
+                    }
+                }
+            }
+        }
+        return
+    }
     parallelChunks(g.channels) { range in
         for c in range {
             let plane = dx + c * g.height * g.width

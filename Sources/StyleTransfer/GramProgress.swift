@@ -15,11 +15,21 @@ public struct GramProgress: Sendable {
 }
 
 /// Cumulative work after each step of `passes`, normalised to end at 1; `margin` pixels pad each side.
+/// A step costs its pass's padded pixel count (one evaluation of the objective, linear in pixels); the first
+/// step of a pass also carries `passStartEvaluations` more: the targets (content and style features)
+/// and the optimiser's initial evaluation, which it reports together with its own.
 func workSchedule(_ passes: [GramPass], margin: Int) -> [Double] {
     var done: [Double] = [], total = 0.0
     for pass in passes {
         let pixels = Double((pass.content.height + 2 * margin) * (pass.content.width + 2 * margin))
-        for _ in 0..<pass.steps { total += pixels; done.append(total) }
+        for step in 0..<pass.steps {
+            total += pixels * (step == 0 ? 1 + passStartEvaluations : 1)
+            done.append(total)
+        }
     }
     return done.map { $0 / max(total, 1) }
 }
+
+/// Evaluations' worth of work at the start of each pass: the features of the content and the style (about
+/// one evaluation together, forward only) and L-BFGS's evaluation at the starting image.
+let passStartEvaluations = 2.0

@@ -11,7 +11,7 @@ extension StyleOptions {
     ]
 
     /// Sets the option `field` from its text form, e.g. ("alpha", "0.5"), ("style_blend", "2,1"),
-    /// ("style_layers", "relu1_1:1,relu2_1:0.5"), ("multiscale", "off" or "256,384"). Ranges are checked
+    /// ("style_layers", "relu1_1:1,relu2_1:0.5"), ("multiscale", "off", "256,384" or "128:100,256:60"). Ranges are checked
     /// by `validate`, once every field is set.
     /// - Throws: `InvalidOption` for an unknown field or text that is not of the field's kind.
     public mutating func set(_ field: String, to text: String) throws {
@@ -47,7 +47,20 @@ extension StyleOptions {
         case "seed": gram.seed = try parseNumber(field, text, "a whole number from 0 to \(UInt64.max)")
         case "style_scale": gram.styleScale = try parseNumber(field, text, "a number")
         case "multiscale":
-            gram.scales = text == "off" ? [] : try parseList(field, text, "off or ascending long sides of at least 16 pixels, e.g. 256,384") { Int($0) }
+            // "off", "N,…" (each pass runs `steps`) or "N:STEPS,…" (each its own count, e.g. 128:100,256:60).
+            let kind = "off or ascending long sides of at least 16 pixels, each optionally :STEPS, e.g. 256,384 or 128:100,256:60"
+            let passes: [(side: Int, steps: Int?)] = text == "off" ? [] : try parseList(field, text, kind) { item in
+                let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count <= 2, let side = Int(parts[0]) else { return nil }
+                if parts.count == 1 { return (side, nil) }
+                return Int(parts[1]).map { (side, $0) }
+            }
+            let counts = passes.compactMap(\.steps)
+            guard counts.isEmpty || counts.count == passes.count else {
+                throw InvalidOption(field, "gives steps to some passes only: give N:STEPS for every pass or for none, not '\(text)'")
+            }
+            gram.scales = passes.map(\.side)
+            gram.scaleSteps = counts.isEmpty ? nil : counts
         case "save_every": gram.snapshotEvery = try parseNumber(field, text, "a whole number")
         case "loss_scale": gram.lossScale = try parseEnum(field, text)
         case "style_loss": gram.styleLoss = try parseEnum(field, text)

@@ -27,7 +27,7 @@ public struct StyleOptions: Sendable {
     /// Images with more pixels than this are refused before decoding.
     public var maxPixels = ImageFile.defaultMaxPixels
     /// Gram mode: weights, layers, optimizer, steps, initialization, multi-scale schedule
-    /// (default: `GramOptions.standard`, coarse to fine in about a minute at 512²).
+    /// (default: `GramOptions.standard`, coarse to fine, most steps at 1/4 and 1/2 of the size).
     public var gram = GramOptions.standard
     /// Transformer mode: style strength α in [0,1]; 1 = full style, 0 = the content's own
     /// reconstruction, between them the blend `StyTr2Model.stylize(content:styles:weights:alpha:)` documents.

@@ -9,7 +9,7 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine (speed figures live here, not in tests).",
-        subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self])
+        subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramDefaultRun.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")

@@ -11,8 +11,7 @@ final class ProgressBar {
     let start = monotonicSeconds()
     var lastTenth = -1
     var drawn = false
-    /// Time and work at the first step: the rate is measured from there, as the first step also sets up the targets.
-    var baseline: (seconds: Double, work: Double)?
+    var remaining = RemainingTime()
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -20,13 +19,7 @@ final class ProgressBar {
         guard enabled, p.totalSteps > 0 else { return }
         let step = p.step, total = p.totalSteps, fraction = min(1, p.workDone)
         let now = monotonicSeconds(), elapsed = now - start
-        let eta: Double?
-        if let baseline, fraction > baseline.work {
-            eta = (now - baseline.seconds) / (fraction - baseline.work) * (1 - fraction)
-        } else {
-            eta = fraction >= 1 ? 0 : nil
-            baseline = baseline ?? (now, fraction)
-        }
+        let eta = remaining.update(workDone: fraction, now: now)
         let losses = "content \(short(p.contentLoss))  style \(short(p.styleLoss))  total \(short(p.totalLoss))"
         if terminal {
             let width = 24, filled = Int(fraction * Double(width))

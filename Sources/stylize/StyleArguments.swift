@@ -35,7 +35,7 @@ struct StyleArguments: ParsableArguments {
     @Option(help: "Gram: where the optimisation starts.") var initFrom: GramOptions.Initialization = .content
     @Option(parsing: .unconditional, help: "Gram: seed of the noise start and of the random network.") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Gram: style size relative to the content (1 = same long side).") var styleScale: Float = 1
-    @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384 (each runs --steps), or off (default: long side /4 and /2, 100 and 60 steps).") var multiscale: String?
+    @Option(help: "Gram: coarse-to-fine long sides before the final size, e.g. 256,384 (each runs --steps) or 128:100,256:60 (steps each), or off (default: long side /4 and /2, \(GramOptions.automaticScaleSteps.map(String.init).joined(separator: " and ")) steps).") var multiscale: String?
     @Option(parsing: .unconditional, help: "Gram: also write the image every K steps, as OUTPUT's name + .stepNNNN.") var saveEvery: Int = 0
     // Gram mode: loss scale and the patch (MRF) term (issue 19).
     @Option(help: "Gram: normalized divides each term by its target's size (one --style-weight default for any network); tutorial is raw, as PyTorch's tutorial.") var lossScale: LossScale = .normalized

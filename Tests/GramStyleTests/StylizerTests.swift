@@ -79,7 +79,7 @@ final class StylizerTests: XCTestCase {
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "coarse passes below 64 px are dropped")
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [60, GramOptions.standardSteps])
         var bad = GramOptions(); bad.scales = [100]; bad.scaleSteps = [1, 2]
-        XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? InvalidOption)?.field, "scale_steps") }
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? InvalidOption)?.field, "multiscale") }
 
         // Reflection margin: pad then crop is the identity; (−2,−2) mirrors (2,2) as ReflectionPad2d.
         let x = testTensor([2, 5, 6], seed: 3), padded = reflectPad(x, 2)

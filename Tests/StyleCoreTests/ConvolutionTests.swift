@@ -84,6 +84,9 @@ final class ConvolutionTests: XCTestCase {
         Config(input: [2, 5, 7], weight: [3, 2, 1, 1], stride: 1, padding: .reflect(1)),
         Config(input: [3, 16, 24], weight: [6, 3, 8, 8], stride: 8, padding: .zero(0)),
         Config(input: [3, 7, 9], weight: [4, 3, 3, 3], stride: 1, padding: .zero(1), activation: .relu),
+        // Unpadded stride 1 (the random network's branches): col2im's row-gather path.
+        Config(input: [3, 9, 11], weight: [4, 3, 5, 5], stride: 1, padding: .zero(0), bias: false),
+        Config(input: [2, 8, 10], weight: [3, 2, 3, 5], stride: 1, padding: .zero(0)),
     ]
 
     // MARK: Forward
@@ -130,6 +133,19 @@ final class ConvolutionTests: XCTestCase {
         let noBias = conv2d(x, weight: w, bias: nil, padding: cfg.padding)
         let dx = conv2dBackwardInput(y, weight: w, inputShape: cfg.input, padding: cfg.padding)
         assertAdjoint(noBias.dot(y), x, dx, "conv2d row tiles")
+    }
+
+    /// Unpadded stride 1 over row tiles 4 + 4 + 1: the row-gather col2im adds each tile's rows to the right input rows.
+    func testUnpaddedBackwardOverSeveralRowTiles() {
+        let cfg = Config(input: [64, 13, 600], weight: [2, 64, 5, 5], stride: 1, padding: .zero(0), bias: false)
+        let g = Conv2dGeometry(input: cfg.input, weight: cfg.weight, stride: cfg.stride, padding: cfg.padding)
+        XCTAssertEqual(g.tileRows(), 4)
+        XCTAssertEqual(g.outHeight, 9)
+        let x = randomTensor(cfg.input, seed: 17), w = randomTensor(cfg.weight, seed: 18, scale: 0.05)
+        let out = conv2d(x, weight: w, bias: nil, padding: cfg.padding)
+        let y = randomTensor(out.shape, seed: 19)
+        let dx = conv2dBackwardInput(y, weight: w, inputShape: cfg.input, padding: cfg.padding)
+        assertAdjoint(out.dot(y), x, dx, "unpadded conv2d row tiles")
     }
 
     // MARK: Backward (input gradient)

@@ -1,0 +1,69 @@
+import GramStyle
+import StyleCore
+import StyleTransfer
+import XCTest
+
+/// The no-weights default (issue 18): its passes, sizes and steps, and that a whole default run on a small
+/// image still lowers the final pass's style loss by a set factor.
+final class DefaultScheduleTests: XCTestCase {
+    func testDefaultPassesSizesAndSteps() throws {
+        let standard = StyleOptions().gram
+        XCTAssertEqual(try standard.passes(longSide: 512).map(\.longSide), [128, 256, 512])
+        XCTAssertEqual(try standard.passes(longSide: 512).map(\.steps), [100, 40, 6])
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "the /4 pass (50 px) is below 64 px")
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [40, 6])
+        XCTAssertEqual(try standard.passes(longSide: 100).map(\.steps), [GramOptions.standardSteps])
+        let passes = try gramPasses(content: (384, 512), styles: [(300, 300)], options: standard)
+        XCTAssertEqual(passes.map(\.content.height), [96, 192, 384])
+        XCTAssertEqual(passes.map(\.content.width), [128, 256, 512])
+        XCTAssertEqual(passes.map(\.styles[0].height), [128, 256, 512], "styles at the pass's long side (style scale 1)")
+
+        // The old schedule on request: --multiscale 128:100,256:60 --steps 20.
+        var old = StyleOptions()
+        try old.set("multiscale", to: "128:100,256:60")
+        try old.set("steps", to: "20")
+        try old.validate()
+        XCTAssertEqual(try old.gram.passes(longSide: 512).map { "\($0.longSide):\($0.steps)" }, ["128:100", "256:60", "512:20"])
+        XCTAssertThrowsError(try old.set("multiscale", to: "128:100,256")) {
+            XCTAssertEqual($0 as? InvalidOption, InvalidOption("multiscale", "gives steps to some passes only: give N:STEPS for every pass or for none, not '128:100,256'"))
+        }
+        XCTAssertThrowsError(try old.set("multiscale", to: "128:x")) { XCTAssertEqual(($0 as? InvalidOption)?.field, "multiscale") }
+        try old.set("multiscale", to: "128:-1")
+        XCTAssertThrowsError(try old.validate()) {
+            XCTAssertEqual($0 as? InvalidOption, InvalidOption("multiscale", "needs one step count of 0 or more per coarse pass [128], not [-1]"))
+        }
+    }
+
+    /// Default options on the seeded random network at 256 px (passes 64 → 128 → 256): the result's style
+    /// loss under the final pass's objective is far below the content's, from which the run starts.
+    func testDefaultRunReducesTheStyleLoss() throws {
+        var options = StyleOptions()
+        options.size = 256
+        let stylizer = try Stylizer(options: options, weights: noWeights)
+        guard case let .gram(network) = stylizer.engine else { return XCTFail("Gram mode must run without weights") }
+        let content = pattern(height: 192, width: 256, stripes: 0), style = pattern(height: 200, width: 200, stripes: 1)
+        var steps: [Int] = []
+        let result = try stylizer.stylize(content: content, styles: [style]) { steps.append($0.step) }
+        XCTAssertEqual(result.shape, [3, 192, 256])
+        XCTAssertEqual(steps.last, 100 + 40 + 6)
+        let before = try finalPassLoss(of: content, content: content, styles: [style], weights: [1], network: network, options: options.gram)
+        let after = try finalPassLoss(of: result, content: content, styles: [style], weights: [1], network: network, options: options.gram)
+        XCTAssertEqual(before.content, 0, accuracy: 1e-9, "the content itself has no content loss")
+        XCTAssertLessThan(after.style, before.style / 5, "style loss \(before.style) → \(after.style)")
+    }
+
+    /// (3,h,w) in [0,1]: soft colour blobs (stripes 0, a photo-like content) or diagonal coloured stripes (a style).
+    func pattern(height: Int, width: Int, stripes: Int) -> Tensor {
+        let t = Tensor(shape: [3, height, width]), n = height * width
+        for y in 0..<height { for x in 0..<width {
+            let u = Float(x) / Float(width), v = Float(y) / Float(height), i = y * width + x
+            if stripes == 0 {
+                t[i] = 0.5 + 0.4 * sin(6 * u + 2 * v); t[n + i] = 0.5 + 0.4 * cos(5 * v - 3 * u); t[2 * n + i] = 0.4 + 0.3 * sin(9 * u * v)
+            } else {
+                let band = (x + y) / 6 % 3
+                t[i] = band == 0 ? 0.9 : 0.1; t[n + i] = band == 1 ? 0.8 : 0.2; t[2 * n + i] = band == 2 ? 0.9 : 0.3
+            }
+        } }
+        return t
+    }
+}
