@@ -51,9 +51,14 @@ struct GramDefaultRun: ParsableCommand {
                     ends.append(reports.last { $0.step <= lastStep }?.seconds ?? 0)
                 }
                 let perPass = zip(ends, [0] + ends).map { String(format: "%.1f", $0 - $1) }.joined(separator: " + ")
-                let errors = reports.compactMap { r in r.eta.map { ($0 - (wall - r.seconds)) / max(wall - r.seconds, 1e-9) } }
-                let worst = errors.dropLast().map(abs).max() ?? 0
-                print(String(format: "%d. %@: %.2f s wall, %.2f s CPU (%@ s per pass); final-pass loss content %.4f style %.4f total %.4f; ETA error ≤ %.0f %% at every step",
+                // Relative ETA error at each step while at least a tenth of the run is left (near the end
+                // a second is a large share of what is left).
+                let worst = reports.compactMap { r -> Double? in
+                    let left = wall - r.seconds
+                    guard let eta = r.eta, left >= 0.1 * wall else { return nil }
+                    return abs(eta - left) / left
+                }.max() ?? 0
+                print(String(format: "%d. %@: %.2f s wall, %.2f s CPU (%@ s per pass); final-pass loss content %.4f style %.4f total %.4f; ETA error ≤ %.0f %% while ≥ 10 %% of the run is left",
                              index + 1, passes.map { "\($0.longSide):\($0.steps)" }.joined(separator: ","), wall, cpu, perPass,
                              loss.content, loss.style, loss.total, worst * 100))
                 if etaLog {

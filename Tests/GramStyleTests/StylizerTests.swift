@@ -77,7 +77,7 @@ final class StylizerTests: XCTestCase {
         XCTAssertEqual(try standard.passes(longSide: 512).map(\.longSide), [128, 256, 512])
         XCTAssertEqual(try standard.passes(longSide: 512).map(\.steps), GramOptions.automaticScaleSteps + [GramOptions.standardSteps])
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "coarse passes below 64 px are dropped")
-        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [60, GramOptions.standardSteps])
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [GramOptions.automaticScaleSteps[1], GramOptions.standardSteps])
         var bad = GramOptions(); bad.scales = [100]; bad.scaleSteps = [1, 2]
         XCTAssertThrowsError(try bad.validate()) { XCTAssertEqual(($0 as? InvalidOption)?.field, "multiscale") }
 

@@ -22,7 +22,7 @@ final class PublicAPITests: XCTestCase {
         let result = try stylizer.stylize(content: content, styles: [style1, style2]) { p in
             steps.append(p.step); totals.append(p.totalSteps); losses.append(p.totalLoss); work.append(p.workDone)
         }
-        XCTAssertEqual(work, [1.0 / 3, 2.0 / 3, 1], "one pass: work is the share of steps")
+        XCTAssertEqual(work, [0.6, 0.8, 1], "one pass of 3 steps: the first also carries the targets and the initial evaluation (2 more)")
         XCTAssertEqual(result.shape, [3, 24, 32], "long side resized to options.size")
         XCTAssertEqual(steps, [1, 2, 3])
         XCTAssertEqual(totals, [3, 3, 3])

@@ -69,7 +69,7 @@ final class StyleOptionsTests: XCTestCase {
             ("size", "big", "must be a whole number of pixels, not 'big'"),
             ("alpha", "", "must be a number, not ''"),
             ("style_blend", "2,,1", "takes comma-separated numbers, one per style image, e.g. 2,1, not '2,,1'"),
-            ("multiscale", "256,x", "takes off or ascending long sides of at least 16 pixels, e.g. 256,384, not '256,x'"),
+            ("multiscale", "256,x", "takes off or ascending long sides of at least 16 pixels, each optionally :STEPS, e.g. 256,384 or 128:100,256:60, not '256,x'"),
             ("frobnicate", "1", "is not an option; the options are " + StyleOptions.fieldNames.joined(separator: ", ")),
         ] {
             XCTAssertThrowsError(try o.set(field, to: text)) { XCTAssertEqual($0 as? InvalidOption, InvalidOption(field, problem)) }
