@@ -8,10 +8,11 @@ import Glibc
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve stylisation over HTTP: a JSON/multipart API (/openapi.json), jobs with progress events, a web page at /.",
+        abstract: "Serve stylisation over HTTP: an API, jobs with progress, a page.",
         discussion: """
-        Loopback only unless a bearer token is given (--token-file FILE or $STYLIZE_TOKEN; never on the
-        command line). SIGTERM or Ctrl-C: stop taking work, let running work finish for 10 s, cancel the rest, exit 0.
+        The API is described at /openapi.json, the page is at /. Loopback only unless a bearer token is \
+        given (--token-file FILE or $STYLIZE_TOKEN; never on the command line). SIGTERM or Ctrl-C: stop \
+        taking work, let running work finish for 10 s, cancel the rest, exit 0.
         """)
 
     @Option(help: "Address to bind; anything but 127.0.0.1/localhost/::1 needs a token.") var host = "127.0.0.1"
