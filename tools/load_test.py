@@ -4,8 +4,9 @@ can read its RSS from /proc and send it SIGTERM), then:
 
   1. for 2, 8 and 32 concurrent clients posting 256² transformer requests for --seconds each:
      throughput, p50/p99 latency of the 200s, share of 503s (clients back off 0.2 s after one), any
-     other status (must be none), peak RSS, mean RSS in the first vs the last 20 s (--window), and
-     /v1/health latency sampled every 0.25 s (must stay under 100 ms);
+     other status (must be none), peak RSS, mean RSS in the first vs the last 20 s (--window; must not
+     grow by over 5 % and 10 MiB), and /v1/health latency sampled every 0.25 s from a separate process
+     (must stay under 100 ms);
   2. the cached-style speed-up (a new style every request vs the same one) and the HTTP path's overhead
      over the library call for one 512² image (client latency minus the Server-Timing library time);
   3. SIGTERM during an 8-client run: the server must exit 0 and no response may be cut short.
@@ -19,6 +20,7 @@ import argparse
 import http.client
 import io
 import json
+import multiprocessing
 import os
 import pathlib
 import signal
@@ -137,13 +139,14 @@ def client_loop(port, body, until, results, lock, incomplete):
 
 
 def health_loop(port, until, samples):
+    """Runs in a process of its own, so the load clients' threads do not delay its timing (the GIL)."""
     while time.time() < until:
         start = time.perf_counter()
         try:
             status = request(port, "GET", "/v1/health", timeout=5)[0]
         except OSError:
             status = 0
-        samples.append((status, time.perf_counter() - start))
+        samples.put((status, time.perf_counter() - start))
         time.sleep(0.25)
 
 
@@ -153,7 +156,9 @@ def load_run(server, clients, seconds, body, window):
     start = time.time()
     until = start + seconds
     threads = [threading.Thread(target=client_loop, args=(server.port, body, until, results, lock, incomplete)) for _ in range(clients)]
-    threads.append(threading.Thread(target=health_loop, args=(server.port, until, health)))
+    samples = multiprocessing.Queue()
+    prober = multiprocessing.Process(target=health_loop, args=(server.port, until, samples))
+    prober.start()
     for t in threads:
         t.start()
     while time.time() < until:
@@ -161,6 +166,9 @@ def load_run(server, clients, seconds, body, window):
         time.sleep(0.5)
     for t in threads:
         t.join()
+    prober.join()
+    while not samples.empty():
+        health.append(samples.get())
     ok = [r for r in results if r[1] == 200]
     busy = [r for r in results if r[1] == 503]
     other = sorted({r[1] for r in results} - {200, 503})
@@ -274,7 +282,8 @@ def main():
         report["sigterm"] = {"exit_code": code, "seconds_to_exit": round(exit_seconds, 2), "responses": len(results),
                              "statuses": sorted({r[1] for r in results}), "incomplete_responses": len(incomplete)}
         print(json.dumps(report["sigterm"]), flush=True)
-    failures = [r for r in report["runs"] if r["other_statuses"] or r["incomplete_responses"] or r["health_over_100ms"]]
+    grew = lambda r: r["rss_last_window_mib"] is not None and r["rss_last_window_mib"] > max(1.05 * r["rss_first_window_mib"], r["rss_first_window_mib"] + 10)
+    failures = [r for r in report["runs"] if r["other_statuses"] or r["incomplete_responses"] or r["health_over_100ms"] or grew(r)]
     if report["sigterm"]["exit_code"] != 0 or report["sigterm"]["incomplete_responses"] or set(report["sigterm"]["statuses"]) - {200, 503}:
         failures.append(report["sigterm"])
     print(json.dumps(report, indent=1))

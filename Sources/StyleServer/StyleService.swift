@@ -104,7 +104,7 @@ public final class StyleService: @unchecked Sendable {
         let job = Job(steps: decoded.plan.steps)
         jobs.add(job)
         do {
-            try work.enqueue { [self] in
+            try work.enqueue({ [self] in
                 guard job.begin() else { return }
                 do {
                     job.finish(.done, result: try render(decoded, job: job))
@@ -115,7 +115,7 @@ public final class StyleService: @unchecked Sendable {
                 } catch {
                     job.finish(.failed, error: APIError(.internalServerError, "\(error)"))
                 }
-            }
+            }, rejected: { _ in job.cancel() })
         } catch {
             jobs.remove(job)
             throw error
@@ -123,7 +123,8 @@ public final class StyleService: @unchecked Sendable {
         return job
     }
 
-    /// SIGTERM: refuse new work, let running work finish for up to the grace period, then cancel jobs.
+    /// SIGTERM: refuse new work, let queued and running work finish for up to the grace period, then
+    /// drop what still waits (503) and cancel running jobs.
     func drain() async {
         lock.withLock { stopping = true }
         work.stopAccepting()
@@ -131,6 +132,7 @@ public final class StyleService: @unchecked Sendable {
         while Date() < deadline, !work.isIdle {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        work.rejectWaiting()
         for job in jobs.all { job.cancel() }
         while !work.isIdle { try? await Task.sleep(for: .milliseconds(50)) }
     }

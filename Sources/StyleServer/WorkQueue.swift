@@ -7,7 +7,8 @@ final class WorkQueue: @unchecked Sendable {
     let workers: Int
     let queueLimit: Int
     private let condition = NSCondition()
-    private var waiting: [() -> Void] = []
+    /// Work waiting for a worker, and how to tell its requester it will not run.
+    private var waiting: [(run: () -> Void, reject: (APIError) -> Void)] = []
     private var running = 0
     private var accepting = true
     private var threads: [Thread] = []
@@ -37,10 +38,11 @@ final class WorkQueue: @unchecked Sendable {
     }
 
     /// Queues `work`; throws a 503 when every worker is busy and the queue is full, or after `stopAccepting`.
-    func enqueue(_ work: @escaping () -> Void) throws {
+    /// `rejected` hears if the work is dropped by `rejectWaiting` instead.
+    func enqueue(_ work: @escaping () -> Void, rejected: @escaping (APIError) -> Void) throws {
         condition.lock(); defer { condition.unlock() }
         try checkRoomLocked()
-        waiting.append(work)
+        waiting.append((work, rejected))
         condition.signal()
     }
 
@@ -61,7 +63,7 @@ final class WorkQueue: @unchecked Sendable {
     func run<T>(_ work: @escaping () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             do {
-                try enqueue { continuation.resume(with: Result { try work() }) }
+                try enqueue({ continuation.resume(with: Result { try work() }) }, rejected: { continuation.resume(throwing: $0) })
             } catch {
                 continuation.resume(throwing: error)
             }
@@ -73,6 +75,15 @@ final class WorkQueue: @unchecked Sendable {
         condition.lock(); accepting = false; condition.broadcast(); condition.unlock()
     }
 
+    /// Drops the work still waiting (shutdown after the grace period): each requester gets a 503.
+    func rejectWaiting() {
+        condition.lock()
+        let dropped = waiting
+        waiting = []
+        condition.unlock()
+        for item in dropped { item.reject(APIError.busy("the server is shutting down", retryAfter: 5)) }
+    }
+
     private func workLoop() {
         while true {
             condition.lock()
@@ -80,7 +91,7 @@ final class WorkQueue: @unchecked Sendable {
                 if !accepting { condition.unlock(); return }
                 condition.wait()
             }
-            let work = waiting.removeFirst()
+            let work = waiting.removeFirst().run
             running += 1
             condition.unlock()
             work()

@@ -145,4 +145,23 @@ final class JobRouteTests: XCTestCase {
         XCTAssertEqual(response.error, .init(error: "steps is given twice", field: "steps"))
         XCTAssertTrue(service.jobs.all.isEmpty)
     }
+
+    func testShutdownRefusesNewWorkThenCancelsRunningAndDropsWaitingJobs() async throws {
+        let service = try makeService(transformer: false) { $0.shutdownGrace = 0.3 }
+        try await service.makeApplication().test(.router) { client in
+            let running = try await self.start(client, try self.gramForm(steps: 1500))
+            let waiting = try await self.start(client, try self.gramForm(steps: 1500))
+            _ = try await self.waitUntil(client, running) { $0.state == .running }
+            await service.drain()
+            let (first, second) = (try await self.status(client, running), try await self.status(client, waiting))
+            XCTAssertEqual(first.state, .cancelled)
+            XCTAssertEqual(second, Job.Status(id: waiting, state: .cancelled, step: 0, steps: 1500))
+            XCTAssertTrue(service.work.isIdle)
+            let refused = try await client.execute(uri: "/v1/jobs", method: .post, headers: Form.headers, body: try self.gramForm(steps: 2).body)
+            XCTAssertEqual(refused.status, .serviceUnavailable)
+            XCTAssertEqual(refused.error?.error, "the server is shutting down")
+            let ready = try await client.execute(uri: "/v1/ready", method: .get)
+            XCTAssertEqual(ready.status, .serviceUnavailable)
+        }
+    }
 }
