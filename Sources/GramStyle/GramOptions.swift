@@ -78,9 +78,9 @@ public struct GramOptions: Sendable {
     }
 
     /// Final-pass steps of `standard`: at 512² after the coarse passes, the first few L-BFGS steps restore the
-    /// sharp edges the upsampling blurred; later ones move little that is visible (issue 18: 6 against 20 on
-    /// held-out samples, the final pass being 3/4 of the old run's cost). `--multiscale 128:100,256:60
-    /// --steps 20` is the schedule before issue 18.
+    /// sharp edges the upsampling softened; later ones change little that is visible (issue 18: 6 against 20
+    /// on held-out samples; those 20 were 44 % of the old schedule's work). Before issue 18 the schedule
+    /// was 100, 60 and 20 steps (`scales` [128, 256], `scaleSteps` [100, 60], `steps` 20 at 512²).
     public static let standardSteps = 6
 
     /// Coarse passes of the automatic schedule for a final long side: /4 and /2, each kept if ≥ 64 px

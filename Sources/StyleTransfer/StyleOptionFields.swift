@@ -11,8 +11,8 @@ extension StyleOptions {
     ]
 
     /// Sets the option `field` from its text form, e.g. ("alpha", "0.5"), ("style_blend", "2,1"),
-    /// ("style_layers", "relu1_1:1,relu2_1:0.5"), ("multiscale", "off", "256,384" or "128:100,256:60"). Ranges are checked
-    /// by `validate`, once every field is set.
+    /// ("style_layers", "relu1_1:1,relu2_1:0.5"), ("multiscale", "off", "256,384" or "128:100,256:60").
+    /// Ranges are checked by `validate`, once every field is set.
     /// - Throws: `InvalidOption` for an unknown field or text that is not of the field's kind.
     public mutating func set(_ field: String, to text: String) throws {
         switch field {

@@ -15,7 +15,7 @@ struct GramDefaultRun: ParsableCommand {
     @Option(help: "Content image.") var content = "tools/samples/astronaut.png"
     @Option(help: "Style image.") var style = "tools/samples/strokes.png"
     @Option(help: "Long side of the result.") var size = StyleOptions.defaultGramSize
-    @Option(help: "A schedule to run (repeatable): 'default', or passes LONGSIDE:STEPS with --size last, e.g. 128:100,256:60,512:20 (today's before issue 18).")
+    @Option(help: "A schedule to run (repeatable): 'default', or passes LONGSIDE:STEPS with --size last, e.g. 128:100,256:60,512:20 (the default before issue 18).")
     var schedule: [String] = ["default"]
     @Option(help: "Write each result to DIR/<n>.npy (n = the schedule's position, from 1).") var outputDir: String?
     @Flag(help: "Print the predicted and the actual time left at every step.") var etaLog = false
