@@ -35,7 +35,8 @@ final class DefaultScheduleTests: XCTestCase {
     }
 
     /// Default options on the seeded random network at 256 px (passes 64 → 128 → 256): the result's style
-    /// loss under the final pass's objective is far below the content's, from which the run starts.
+    /// loss under the final pass's objective is at most a tenth of the content's, where the run starts
+    /// (548 → 27 measured).
     func testDefaultRunReducesTheStyleLoss() throws {
         var options = StyleOptions()
         options.size = 256
@@ -52,7 +53,7 @@ final class DefaultScheduleTests: XCTestCase {
         let after = try finalPassLoss(of: result, content: content, styles: [style], weights: [1], network: network, options: options.gram)
         print("default run at 256 px: final-pass style loss \(before.style) → \(after.style), content loss \(after.content)")
         XCTAssertEqual(before.content, 0, accuracy: 1e-9, "the content itself has no content loss")
-        XCTAssertLessThan(after.style, before.style / 5, "style loss \(before.style) → \(after.style)")
+        XCTAssertLessThan(after.style, before.style / 10, "style loss \(before.style) → \(after.style)")
     }
 
     /// (3,h,w) in [0,1]: soft colour blobs (stripes 0, a photo-like content) or diagonal coloured stripes (a style).
