@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Speed and memory, engine vs PyTorch, measured side by side in one run on this machine: the table of
 # issue 18 (sgemm per OpenBLAS core, StyTr², Gram objective evaluation, one Winograd conv layer).
-#   bash tools/bench.sh [--with-1024] [--high-res] [--no-pytorch] [--compare BIN]
+#   bash tools/bench.sh [--with-1024] [--high-res] [--no-pytorch] [--compare BIN] [--bin BIN]
 # --with-1024 adds StyTr² 1024²; --high-res StyTr² on a 2048×1152 content with a 1024² style (minutes).
-# --compare BIN times another stylize binary (e.g. a build of main) on the same rows, interleaved.
+# --compare BIN times another stylize binary (e.g. a build of main) on the same rows, interleaved;
+# --bin BIN times BIN instead of building .build/release/stylize.
 # sgemm runs once per OpenBLAS core when the core in use and the other candidate (the engine's pick, or
 # OpenBLAS's own) differ; only that one child process gets OPENBLAS_CORETYPE. Each row runs in its own
 # process (peak RSS from /usr/bin/time). PyTorch rows need torch (pip install torch numpy); set
@@ -11,18 +12,18 @@
 # Writes the table to out/bench.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-with1024=0; highres=0; pytorch=1; compare=""
+with1024=0; highres=0; pytorch=1; compare=""; bin=
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-1024) with1024=1 ;; --high-res) highres=1 ;; --no-pytorch) pytorch=0 ;;
     --compare) compare=$(realpath "$2"); shift ;;
+    --bin) bin=$(realpath "$2"); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 python3 -c "import torch" 2>/dev/null || pytorch=0
-swift build -c release --product stylize >/dev/null
-bin=.build/release/stylize
+if [ -z "$bin" ]; then swift build -c release --product stylize >/dev/null; bin=.build/release/stylize; fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 info=$($bin info)
 field() { echo "$info" | grep "^$1:" | cut -d: -f2- | sed 's/^ *//'; }

@@ -36,6 +36,9 @@ public enum KernelVariant: String, CaseIterable, Sendable {
     /// The variants this CPU can run.
     public static var supported: [KernelVariant] { allCases.filter(\.isSupported) }
 
+    /// The variant chosen from the CPU (and `STYLIZE_ENABLE_AVX512`), what runs unless a test selects another.
+    public static var automatic: KernelVariant { KernelVariant(sk_isa_default()) }
+
     /// The variant the kernels run now.
     public static var active: KernelVariant { KernelVariant(sk_isa_active()) }
 

@@ -12,7 +12,7 @@ public func forEachKernelVariant(_ body: (KernelVariant) throws -> Void) rethrow
 /// Runs body on the AVX-512 kernels, or skips the test on a CPU without AVX-512 F/BW/DQ/VL, saying so.
 public func onAVX512(_ kernels: String, _ body: () throws -> Void) throws {
     guard KernelVariant.avx512.isSupported else {
-        throw XCTSkip("this CPU lacks AVX-512 F/BW/DQ/VL (it has: \(CPUFeatures.current.flagSummary)): the AVX-512 \(kernels) were not run")
+        throw XCTSkip("this CPU lacks AVX-512 F/BW/DQ/VL (it has: \(CPUFeatures.current.flagSummary)), so the AVX-512 \(kernels) did not run")
     }
     try KernelVariant.with(.avx512, body)
 }

@@ -25,7 +25,7 @@ int sk_isa_select(sk_isa isa);
 long sk_attention_packed_count(long nk, long dh);
 
 /// Packs one head's keys k (nk,dh) and values v (nk,dh), row strides ldk/ldv, into `packed`
-/// (sk_attention_packed_count floats, 32-byte aligned) for sk_attention_rows.
+/// (sk_attention_packed_count floats, 64-byte aligned: the AVX-512 variant loads whole cache lines) for sk_attention_rows.
 void sk_attention_pack(const float *k, long ldk, const float *v, long ldv, long nk, long dh, float *packed);
 
 /// out (nq,dh), row stride ldo = softmax(scale · q·kᵀ)·v for one head; q is (nq,dh) with row stride
