@@ -34,9 +34,9 @@ measure() {
   local log; log=$(mktemp)
   /usr/bin/time -f "RSS %M" "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; echo "- - -"; return; }
   local rss; rss=$(awk '/^RSS/ {printf "%.0f", $2/1024}' "$log")
-  local sec; sec=$(grep -oE '"seconds": [0-9.]+|: [0-9.]+ s' "$log" | head -1 | grep -oE '[0-9.]+' | head -1)
-  local gflops; gflops=$(grep -oE '[0-9.]+ GFLOP/s( effective)?' "$log" | head -1 | grep -oE '^[0-9.]+' || echo -)
-  rm -f "$log"; echo "${sec:--} $rss $gflops"
+  local sec; sec=$({ grep -oE '"seconds": [0-9.]+|: [0-9.]+ s' "$log" || true; } | head -1 | { grep -oE '[0-9.]+' || true; } | head -1)
+  local gflops; gflops=$({ grep -oE '[0-9.]+ GFLOP/s( effective)?' "$log" || true; } | head -1 | { grep -oE '^[0-9.]+' || true; })
+  rm -f "$log"; echo "${sec:--} $rss ${gflops:--}"
 }
 fmt() { python3 -c "import sys; print(sys.argv[1] % tuple(float(a) for a in sys.argv[2:]))" "$@" 2>/dev/null || echo -; }
 

@@ -2,7 +2,8 @@
 // AT_VEC (floats per vector: 8 AVX2, 16 AVX-512), AT_MR (rows per register tile) and AT_NAME(f) (suffixed
 // name). A register tile is AT_MR query rows × 2 vectors of columns: 6×16 (12 ymm accumulators) for AVX2,
 // 12×32 (24 of the 32 zmm) for AVX-512. Keys and values come packed in 16-wide panels (sk_attention_pack),
-// so a 32-column tile spans two panels and a lone last panel takes a one-vector tile.
+// so a 32-column tile spans two panels and a lone last panel takes a one-vector tile (16-column tiles
+// never need one: AT_TILE == NR folds that branch away).
 
 typedef float AT_NAME(vf) __attribute__((vector_size(4 * AT_VEC), aligned(4 * AT_VEC)));
 typedef int AT_NAME(vi) __attribute__((vector_size(4 * AT_VEC), aligned(4 * AT_VEC)));
@@ -119,7 +120,7 @@ static void AT_NAME(attention_rows)(const float *q, long ldq, long nq, const flo
             for (long c = 0; c < width; c += AT_TILE) {
                 const float *kpanel = kp + (k0 + c) * dh;
                 for (long g = 0; g < groups; g++) {
-                    if (c + AT_TILE <= width) AT_NAME(scores)(qb + g * AT_MR * dh, dh, kpanel, s + g * AT_MR * bk + c, bk, 2);
+                    if (AT_TILE == NR || c + AT_TILE <= width) AT_NAME(scores)(qb + g * AT_MR * dh, dh, kpanel, s + g * AT_MR * bk + c, bk, 2);
                     else AT_NAME(scores)(qb + g * AT_MR * dh, dh, kpanel, s + g * AT_MR * bk + c, bk, 1);
                 }
             }
@@ -137,7 +138,7 @@ static void AT_NAME(attention_rows)(const float *q, long ldq, long nq, const flo
             for (long c = 0; c < dv; c += AT_TILE) {
                 const float *vslice = vp + ((c / NR) * nk + k0) * NR;
                 for (long g = 0; g < groups; g++) {
-                    if (c + AT_TILE <= dv) AT_NAME(values)(s + g * AT_MR * bk, bk, vslice, nk, cols, o + g * AT_MR * dv + c, dv, 2);
+                    if (AT_TILE == NR || c + AT_TILE <= dv) AT_NAME(values)(s + g * AT_MR * bk, bk, vslice, nk, cols, o + g * AT_MR * dv + c, dv, 2);
                     else AT_NAME(values)(s + g * AT_MR * bk, bk, vslice, nk, cols, o + g * AT_MR * dv + c, dv, 1);
                 }
             }
