@@ -1,6 +1,6 @@
 # Sourced by .ci/run and tools/demo.sh: installs what a fresh Debian machine lacks.
 need=()
-for p in libopenblas-dev libpng-dev libjpeg-dev libssl-dev ffmpeg; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in libopenblas-dev libpng-dev libjpeg-dev libssl-dev ffmpeg curl chromium chromium-driver; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq

@@ -24,7 +24,7 @@ extension Stylizer {
             throw InvalidOption("style_blend", "needs one weight per style image (\(styles.count)), not \(blend.count)")
         }
         let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-        _ = try gramPasses(for: c, original: content, styles: styles.map(\.image), network: network)  // size checks
+        _ = try gramPasses(for: c.imageSize, original: content.imageSize, styles: styles.map(\.image.imageSize), network: network)  // size checks
         var gram = options.gram
         if warmStart != nil {
             gram.scales = []

@@ -17,7 +17,7 @@ extension Stylizer {
     public func prepareStyle(_ style: Tensor, index: Int = 0) throws -> PreparedStyle {
         guard case let .transformer(model) = engine else { return PreparedStyle(image: style, encoded: nil) }
         let resized = options.styleSize > 0 ? resizeLongSide(style, to: options.styleSize) : style
-        try checkTransformerStyle(style, used: resized, index: index, model: model)
+        try checkTransformerStyle(style.imageSize, index: index, model: model)
         let encoded = options.preserveColor == .none ? try model.encodeStyle(resized) : nil
         return PreparedStyle(image: resized, encoded: encoded)
     }

@@ -107,7 +107,7 @@ public final class Stylizer: @unchecked Sendable {
         switch engine {
         case let .transformer(model):
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
-            try checkTransformerContent(content, used: c, model: model)
+            try checkTransformerContent(content.imageSize, used: c.imageSize, model: model)
             if color == .none, case let encoded = styles.compactMap(\.encoded), encoded.count == styles.count {
                 return try model.stylize(content: c, styles: encoded, weights: blend, alpha: options.alpha)
             }
@@ -115,7 +115,7 @@ public final class Stylizer: @unchecked Sendable {
             return color.finish(try model.stylize(content: recolored.content, styles: recolored.styles, weights: blend, alpha: options.alpha), content: c)
         case let .gram(network):
             let c = resizeLongSide(content, to: options.size ?? StyleOptions.defaultGramSize)
-            let passes = try gramPasses(for: c, original: content, styles: styles.map(\.image), network: network)
+            let passes = try gramPasses(for: c.imageSize, original: content.imageSize, styles: styles.map(\.image.imageSize), network: network)
             let work = workSchedule(passes, margin: options.gram.margin ?? network.suggestedMargin)
             let model = color.prepare(content: c, styles: styles.map(\.image))
             return color.finish(try gramStylize(content: model.content, styles: model.styles, weights: blend, network: network, options: options.gram,
@@ -131,9 +131,7 @@ public final class Stylizer: @unchecked Sendable {
 
 /// image (3,H,W) scaled so that max(H,W) = side, aspect kept; antialiased when shrinking.
 public func resizeLongSide(_ image: Tensor, to side: Int) -> Tensor {
-    let h = image.shape[1], w = image.shape[2]
-    let long = max(h, w)
-    if long == side { return image }
-    let nh = max(1, (h * side + long / 2) / long), nw = max(1, (w * side + long / 2) / long)
-    return side < long ? resizeAntialiased(image, height: nh, width: nw) : resizeBilinear(image, height: nh, width: nw)
+    let (nh, nw) = longSideSize(image.imageSize, to: side)
+    if (nh, nw) == image.imageSize { return image }
+    return side < max(image.shape[1], image.shape[2]) ? resizeAntialiased(image, height: nh, width: nw) : resizeBilinear(image, height: nh, width: nw)
 }

@@ -65,12 +65,14 @@ struct StyleArguments: ParsableArguments {
         return o
     }
 
-    /// --weights, else $STYLIZE_WEIGHTS, else ./weights.
-    var weightsLocation: WeightsLocation {
-        if let weights { return WeightsLocation(path: weights) }
-        if let env = getenv("STYLIZE_WEIGHTS"), env.pointee != 0 { return WeightsLocation(path: String(cString: env)) }
-        return .directory("weights")
-    }
+    var weightsLocation: WeightsLocation { resolveWeights(weights) }
+}
+
+/// --weights, else $STYLIZE_WEIGHTS, else ./weights.
+func resolveWeights(_ flag: String?) -> WeightsLocation {
+    if let flag { return WeightsLocation(path: flag) }
+    if let env = getenv("STYLIZE_WEIGHTS"), env.pointee != 0 { return WeightsLocation(path: String(cString: env)) }
+    return .directory("weights")
 }
 
 extension StyleMode: ExpressibleByArgument {}

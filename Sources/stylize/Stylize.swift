@@ -24,7 +24,7 @@ struct Stylize: ParsableCommand {
               sgemm 2048³ GFLOP/s on this machine
         """,
         version: version,
-        subcommands: [Run.self, Video.self, Info.self, Bench.self, BatchReportCommand.self],
+        subcommands: [Run.self, Video.self, Info.self, Bench.self, BatchReportCommand.self, Serve.self],
         defaultSubcommand: Run.self)
 
     /// `stylize -h` and `stylize --help` show the main job's options, then the other commands.

@@ -5,6 +5,7 @@ import Foundation
 import StyTr2
 import StyleCore
 import StyleIO
+import WeightsTestSupport
 import XCTest
 
 /// Broken or mismatched safetensors weight files: one `error: …` line naming the file, exit 1, no
