@@ -6,27 +6,22 @@ import StyleCore
 /// for `LossScale.normalized`, 1 for `.tutorial`.
 struct StyleLoss {
     let layer: String
-    let target: Tensor
-    let metric: DistanceMetric
-    let normalizer: Float
+    let distance: ScaledDistance
+    var target: Tensor { distance.target }
 
     init(layer: String, target: Tensor, metric: DistanceMetric, scale: LossScale = .tutorial) {
         self.layer = layer
-        self.target = target
-        self.metric = metric
-        normalizer = scale.normalizer(metric, target)
+        distance = ScaledDistance(target: target, metric: metric, scale: scale)
     }
 
     /// D(G(F), A) / m; adds scale·∂(D/m)/∂F to `gradient` (shape of F) if given.
     func evaluate(_ features: Tensor, gradient: Tensor?, scale: Float) -> Double {
         let gram = gramForward(features)
         precondition(gram.shape == target.shape, "style \(layer): Gram \(gram.shape) vs target \(target.shape)")
-        guard let gradient else {
-            return metric.evaluate(gram.data, target.data, count: gram.count, gradient: nil, scale: 0) / Double(normalizer)
-        }
+        guard let gradient else { return distance.evaluate(gram, gradient: nil, scale: 0) }
         let dGram = Tensor(shape: gram.shape)
-        let value = metric.evaluate(gram.data, target.data, count: gram.count, gradient: dGram.data, scale: scale / normalizer)
+        let value = distance.evaluate(gram, gradient: dGram.data, scale: scale)
         gramBackward(dGram, features: features, into: gradient)
-        return value / Double(normalizer)
+        return value
     }
 }

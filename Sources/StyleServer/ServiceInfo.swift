@@ -20,6 +20,8 @@ struct ServiceInfo: Codable, Sendable {
     var cpu_flags: String
     var blas_library: String
     var blas_core: String
+    var blas_core_reason: String
+    var blas_core_without_environment: String?
     var blas_threads: Int
     var auth: Bool
     var limits: Limits
@@ -32,6 +34,8 @@ struct ServiceInfo: Codable, Sendable {
         cpu_flags = service.blas?.cpu.flagSummary ?? ""
         blas_library = service.blas?.library ?? "not loaded"
         blas_core = service.blas?.core ?? "unknown"
+        blas_core_reason = service.blas?.reason ?? "OpenBLAS did not load"
+        blas_core_without_environment = service.blas?.environmentCore == nil ? nil : service.blas?.coreWithoutEnvironment
         blas_threads = service.blas?.threads ?? 0
         auth = c.token != nil
         limits = Limits(workers: service.work.workers, queue: service.work.queueLimit, max_upload_mb: c.maxUploadBytes >> 20,

@@ -15,8 +15,13 @@ public struct FlickerMeter: Sendable {
     /// Σ |Δout| and Σ |Δin| so far (Double: hundreds of frames of millions of samples).
     public private(set) var outputChange = 0.0
     public private(set) var inputChange = 0.0
-    /// Consecutive pairs measured.
+    /// Consecutive pairs measured, and the samples compared over them.
     public private(set) var pairs = 0
+    public private(set) var samplesCompared = 0
+
+    /// Below this mean input change per sample (half an 8-bit level) the input counts as still: the ratio
+    /// would divide by noise (a near-still clip scored 104 with a stable output).
+    public static let stillInput = 0.5 / 255
 
     public init() {}
 
@@ -27,13 +32,17 @@ public struct FlickerMeter: Sendable {
             inputChange += sumAbsDifference(input.data, pi)
             outputChange += sumAbsDifference(output.data, po)
             pairs += 1
+            samplesCompared += input.count
         }
         previousInput = input.values
         previousOutput = output.values
     }
 
-    /// The figure; nil before two frames, or when the input never changes (nothing to compare with).
-    public var flicker: Double? { pairs > 0 && inputChange > 0 ? outputChange / inputChange : nil }
+    /// The figure; nil before two frames, or when the input (nearly) never changes (nothing to compare with).
+    public var flicker: Double? {
+        guard pairs > 0, inputChange > 0, inputChange / Double(samplesCompared) >= Self.stillInput else { return nil }
+        return outputChange / inputChange
+    }
 
     private func sumAbsDifference(_ a: UnsafeMutablePointer<Float>, _ b: [Float]) -> Double {
         b.withUnsafeBufferPointer { b in

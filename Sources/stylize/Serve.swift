@@ -32,9 +32,11 @@ struct Serve: ParsableCommand {
         config.maxUploadBytes = maxUploadMb << 20
         config.maxPixels = maxPixels
         if let workers { config.workers = workers }
-        guard (0...65535).contains(port), (1...256).contains(config.workers), (0...10_000).contains(queue),
-              (1...4096).contains(maxUploadMb), maxPixels >= 256 else {
-            fail(ValidationError("--port must be 0–65535, --workers 1–256, --queue 0–10000, --max-upload-mb 1–4096, --max-pixels at least 256"))
+        for (flag, value, range) in [("--port", port, 0...65535), ("--workers", config.workers, 1...256), ("--queue", queue, 0...10_000),
+                                     ("--max-upload-mb", maxUploadMb, 1...4096), ("--max-pixels", maxPixels, 256...Int.max)]
+        where !range.contains(value) {
+            let allowed = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            fail(ValidationError("\(flag) must be \(allowed), not \(value)"))
         }
         config.token = try readToken()
         guard config.isLoopback || config.token != nil else {

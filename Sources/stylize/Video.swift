@@ -77,7 +77,7 @@ struct Video: ParsableCommand {
             bar.finish()
             if !quiet {
                 let seconds = monotonicSeconds() - bar.start
-                let flicker = summary.flicker.map { String(format: "%.3f", $0) } ?? "n/a (fewer than 2 frames or a still input)"
+                let flicker = summary.flicker.map { String(format: "%.3f", $0) } ?? "n/a (fewer than 2 frames, or an input that changes by under half a level per sample)"
                 fputs("stylize: wrote \(oneLine(output)): \(summary.frames) frames, \(summary.width)×\(summary.height) at \(summary.frameRate) fps, "
                       + String(format: "%.3g frames/s", Double(summary.frames) / max(seconds, 1e-9)) + ", flicker \(flicker)\n", stderr)
             }

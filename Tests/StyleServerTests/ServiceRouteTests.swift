@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import GramStyle
 import StyleCore
+import StyleIO
 import StyleTransfer
 import XCTest
 @testable import StyleServer
@@ -23,6 +24,10 @@ final class ServiceRouteTests: XCTestCase {
             XCTAssertEqual(decoded.limits.workers, 1)
             XCTAssertEqual(decoded.limits.max_pixels, 128 * 128)
             XCTAssertFalse(decoded.auth)
+            let blas = try BLAS.load()
+            XCTAssertEqual([decoded.blas_core, decoded.blas_core_reason], [blas.core, blas.reason])
+            XCTAssertEqual(decoded.weights.map(\.model), ["stytr2"])
+            XCTAssertEqual(decoded.weights.first?.sha256, try sha256Hex(file: service.engine.transformer!.weights!.path))
             let page = try await client.execute(uri: "/", method: .get)
             XCTAssertEqual(page.headers[.contentType], "text/html; charset=utf-8")
             XCTAssertTrue(String(buffer: page.body).contains("<script src=\"app.js\""))

@@ -27,6 +27,10 @@ final class StyleVideoTests: XCTestCase {
         still.add(input: frame(0.3), output: frame(0))
         still.add(input: frame(0.3), output: frame(1))
         XCTAssertNil(still.flicker, "a still input gives no figure")
+        var nearlyStill = FlickerMeter()  // mean input change 0.25/255 per sample: below half a level
+        nearlyStill.add(input: frame(0.3), output: frame(0))
+        nearlyStill.add(input: frame(0.3 + 0.25 / 255), output: frame(1))
+        XCTAssertNil(nearlyStill.flicker, "a nearly still input gives no figure")
     }
 
     /// mask: a still pixel takes strength × the previous output; a moving one (and its dilation radius) keeps its own value.
