@@ -7,7 +7,7 @@ extension StyleOptions {
         "mode", "size", "style_size", "max_pixels", "alpha", "style_blend", "preserve_color", "quality",
         "steps", "content_weight", "style_weight", "tv_weight", "content_layers", "style_layers", "metric",
         "optimizer", "lr", "history", "init_from", "seed", "style_scale", "multiscale", "save_every",
-        "loss_scale", "style_loss", "mrf_weight", "mrf_layers", "mrf_stride",
+        "loss_scale", "style_loss", "mrf_weight", "mrf_layers", "mrf_stride", "precision",
     ]
 
     /// Sets the option `field` from its text form, e.g. ("alpha", "0.5"), ("style_blend", "2,1"),
@@ -67,6 +67,7 @@ extension StyleOptions {
         case "mrf_weight": gram.mrf.weight = try parseNumber(field, text, "a number")
         case "mrf_layers": gram.mrf.layers = try parseList(field, text, "comma-separated layer names") { $0.isEmpty ? nil : $0 }
         case "mrf_stride": gram.mrf.styleStride = try parseNumber(field, text, "a whole number")
+        case "precision": precision = try parseEnum(field, text)
         default:
             throw InvalidOption(field, "is not an option; the options are \(Self.fieldNames.joined(separator: ", "))")
         }

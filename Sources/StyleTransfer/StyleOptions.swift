@@ -40,6 +40,8 @@ public struct StyleOptions: Sendable {
     public var preserveColor: ColorPreservation = .none
     /// JPEG quality of the written result, 1–100.
     public var quality = 92
+    /// Arithmetic of the matrix products; bf16 is refused where it cannot run (`Precision.unavailability`).
+    public var precision = Precision.fp32
 
     /// The defaults of the `stylize` command.
     public init() {}
@@ -68,6 +70,9 @@ public struct StyleOptions: Sendable {
             }
         }
         if styleCount == 0 { throw InvalidOption("style", "needs at least one style image") }
+        if let problem = precision.unavailability(on: .current) {
+            throw InvalidOption("precision", "\(precision.rawValue) \(problem); use {precision} fp32")
+        }
         try gram.validate()
     }
 

@@ -9,7 +9,8 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine (speed figures live here, not in tests).",
-        subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramDefaultRun.self])
+        subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramEvaluation.self, ConvLayer.self,
+                      GramDefaultRun.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
@@ -56,8 +57,8 @@ struct AttentionCore: ParsableCommand {
                                    blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
             }
             let flops = 4 * Double(n) * Double(n) * Double(d)
-            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — core %@, %d threads, CPU %@%@",
-                         n, queryBlock, keyBlock, best, flops / best / 1e9, info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — kernels %@, core %@, %d threads, CPU %@%@",
+                         n, queryBlock, keyBlock, best, flops / best / 1e9, KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -90,8 +91,8 @@ struct StyTr2Forward: ParsableCommand {
             // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
             let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
             let rate = styles == 1 && alpha == 1 ? String(format: ", %.0f GFLOP/s effective (%.0f GFLOP direct)", flops / best / 1e9, flops / 1e9) : ""
-            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
-                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -148,8 +149,65 @@ struct GramStep: ParsableCommand {
             let t0 = monotonicSeconds()
             _ = try gramStylize(content: content, style: style, network: vgg, options: options)
             let perStep = (monotonicSeconds() - t0) / Double(steps)
-            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — core %@, %d threads, CPU %@%@",
-                         size, styleLoss, perStep, peakRSSMegabytes(), info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
+                         size, styleLoss, perStep, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
+        } catch { fail(error) }
+    }
+}
+
+/// One 3×3 convolution layer on the Winograd path, forward and input gradient: the transforms weigh most where
+/// channels are few and pixels many (StyTr²'s last decoder layers, VGG-19's first blocks).
+struct ConvLayer: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conv", abstract: "Time one 3×3 Winograd convolution layer, forward and input gradient.")
+    @Option(help: "Image side in pixels.") var size = 512
+    @Option(help: "Input and output channels.") var channels = 64
+    @Option(help: "Timed repetitions (best is reported, after one untimed).") var repeats = 5
+
+    func run() throws {
+        do {
+            let info = try BLAS.load()
+            guard size >= 4, channels >= 16 else { throw StyleError.invalidArgument("--size must be at least 4 and --channels at least 16") }
+            let x = Tensor(shape: [channels, size, size]), w = Tensor(shape: [channels, channels, 3, 3]), b = Tensor(shape: [channels])
+            for i in 0..<x.count { x[i] = Float(i % 251) / 251 }
+            for i in 0..<w.count { w[i] = Float(i % 13) * 0.01 - 0.06 }
+            let weights = Winograd3x3Weights(w)
+            var y = x
+            let forward = bestSeconds(of: repeats, warmUp: true) {
+                y = conv3x3Winograd(x, weights: weights, bias: b, padding: .reflect(1), activation: .relu)
+            }
+            let backward = bestSeconds(of: repeats, warmUp: true) {
+                _ = conv3x3WinogradBackwardInput(y, weights: weights, inputShape: x.shape, padding: .reflect(1))
+            }
+            print(String(format: "conv 3×3 %d→%d channels %d²: %.4f s forward + input gradient (forward %.4f s, input gradient %.4f s) — kernels %@, core %@, %d threads, CPU %@%@",
+                         channels, channels, size, forward + backward, forward, backward, KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
+        } catch { fail(error) }
+    }
+}
+
+/// One Gram objective evaluation (loss, forward and backward to the image gradient): what each L-BFGS
+/// iteration and line-search probe costs, PyTorch's forward+backward in tools/bench_pytorch.py.
+struct GramEvaluation: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gram-eval", abstract: "Time one Gram objective evaluation, forward and backward (seeded VGG-19 or the random network).")
+    @Option(help: "Image side in pixels.") var size = 512
+    @Option(help: "vgg19 (seeded weights, vgg_normalised layout) or random (the no-weights network).") var network = "vgg19"
+    @Option(help: "Timed evaluations (best is reported, after one untimed).") var repeats = 3
+
+    func run() throws {
+        do {
+            let info = try BLAS.load()
+            let net: FeatureNetwork
+            switch network {
+            case "vgg19": net = VGG19.random(seed: 2022, layout: .normalised)
+            case "random": net = try RandomFeatureNetwork(seed: 0)
+            default: throw StyleError.invalidArgument("--network must be vgg19 or random, not '\(network)'")
+            }
+            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
+            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            let objective = try GramObjective(network: net, content: content, style: style, options: GramOptions())
+            let gradient = Tensor(shape: content.shape)
+            let best = try bestSeconds(of: repeats, warmUp: true) { _ = try objective.evaluate(content, gradient: gradient) }
+            print(String(format: "gram objective evaluation %d² (%@, forward+backward): %.3f s, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
+                         size, network, best, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }

@@ -19,8 +19,17 @@ struct Info: ParsableCommand {
         why:           \(info.reason)
         environment:   \(info.environmentCore.map { "OPENBLAS_CORETYPE=\($0); without it: \(info.coreWithoutEnvironment ?? "OpenBLAS's own pick")" } ?? "OPENBLAS_CORETYPE not set")
         threads:       \(info.threads)
+        kernels:       \(KernelVariant.summary)
+        precision:     \(precisionSummary(info.cpu))
         """)
     }
+}
+
+/// "fp32" and, for each precision this CPU cannot run, why: one line of `stylize info`.
+func precisionSummary(_ cpu: CPUFeatures) -> String {
+    let refused = Precision.allCases.compactMap { p in p.unavailability(on: cpu).map { "\(p.rawValue) \($0)" } }
+    return Precision.available(on: cpu).map(\.rawValue).joined(separator: ", ")
+        + (refused.isEmpty ? "" : " (" + refused.joined(separator: "; ") + ")")
 }
 
 extension String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GramStyle
+import StyleCore
 import StyleIO
 import StyleTransfer
 #if canImport(Glibc)
@@ -19,6 +20,7 @@ struct StyleArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
     @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
     @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?
+    @Option(help: "Arithmetic of the matrix products: fp32, or bf16 (needs a CPU with AVX512-BF16; see stylize info).") var precision: Precision = .fp32
     @Option(help: "Keep the content's colours: luminance stylises luminance only, histogram matches the style's colours to the content's first. (Transparent images are composited on white.)") var preserveColor: ColorPreservation = .none
 
     // Gram mode
@@ -49,7 +51,7 @@ struct StyleArguments: ParsableArguments {
     func styleOptions() throws -> StyleOptions {
         var o = StyleOptions()
         o.mode = mode; o.size = size; o.styleSize = styleSize; o.quality = quality; o.maxPixels = maxPixels
-        o.alpha = alpha; o.preserveColor = preserveColor
+        o.alpha = alpha; o.preserveColor = preserveColor; o.precision = precision
         if let steps { o.gram.steps = steps }
         o.gram.contentWeight = contentWeight; o.gram.styleWeight = styleWeight; o.gram.totalVariationWeight = tvWeight
         try o.set("metric", to: metric.rawValue)
@@ -74,6 +76,7 @@ func resolveWeights(_ flag: String?) -> WeightsLocation {
 }
 
 extension StyleMode: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 extension ColorPreservation: ExpressibleByArgument {}
 extension DistanceMetric: ExpressibleByArgument {}
 extension GramOptions.Optimizer: ExpressibleByArgument {}

@@ -22,6 +22,9 @@ final class ControlTests: CLITestCase {
         try expectError(run(["--style-blend", "1,x"]), ["--style-blend takes comma-separated numbers", "'1,x'"])
         try expectError(["missing.png", "a.png", "b.png", "-o", "out.png", "--style-blend", "-1,1"],
                         ["--style-blend weights must be 0 or more with at least one above 0, not -1.0,1.0"])
+        // No bf16 kernels exist yet: refused on every CPU, naming what is missing and the way out.
+        let missing = Precision.bf16.unavailability(on: .current)!
+        try expectError(run(["--precision", "bf16"]), ["--precision bf16 \(missing); use --precision fp32"])
         // Gram mode has no α: an error, not a silent no-op.
         try expectError(["content.png", "style.png", "-o", "out.png", "--mode", "gram", "--alpha", "0.5"],
                         ["--alpha works in transformer mode only", "--style-weight"])

@@ -26,7 +26,20 @@ final class PyTorchParityTests: XCTestCase {
 
     /// Loss and gradient for each metric (with TV, custom layers and weights in some cases), both layouts,
     /// and the full-size VGG-19 at 64×64.
-    func testLossAndGradientMatchAutograd() throws {
+    func testLossAndGradientMatchAutograd() throws { try checkLossAndGradient(KernelVariant.active.rawValue) }
+
+    /// The same on every other variant of the Winograd transforms (forward and adjoint) this CPU can run.
+    func testLossAndGradientOnEveryKernelVariant() throws {
+        try forEachKernelVariant { variant in
+            if variant != KernelVariant.automatic { try checkLossAndGradient(variant.rawValue) }
+        }
+    }
+
+    func testLossAndGradientOnAVX512Kernels() throws {
+        try onAVX512("Winograd transforms") { try checkLossAndGradient("avx512") }
+    }
+
+    func checkLossAndGradient(_ kernels: String) throws {
         for c in Fixtures.cases["gradient_cases"] as! [[String: Any]] {
             let name = c["name"] as! String
             let net = try Fixtures.network(c["widths"] as! String, VGGLayout(rawValue: c["layout"] as! String)!)
@@ -36,9 +49,9 @@ final class PyTorchParityTests: XCTestCase {
             let gradient = Tensor(shape: image.shape)
             let loss = try objective.evaluate(image, gradient: gradient)
             let reference = c["loss"] as! Double
-            XCTAssertLessThanOrEqual(relativeError(loss.total, reference), 1e-4, "\(name): loss \(loss.total) vs \(reference)")
+            XCTAssertLessThanOrEqual(relativeError(loss.total, reference), 1e-4, "\(name) (\(kernels) kernels): loss \(loss.total) vs \(reference)")
             let expected = try Fixtures.load("\(name)_gradient")
-            assertClose(gradient, expected, relative: 1e-4, minimumScale: 0, "\(name) gradient")
+            assertClose(gradient, expected, relative: 1e-4, minimumScale: 0, "\(name) gradient (\(kernels) kernels)")
             print("\(name): loss relative error \(relativeError(loss.total, reference)), gradient max error / scale \(maxDifference(gradient, expected) / expected.maxAbs)")
             // The loss without a gradient is the same number.
             XCTAssertEqual(try objective.evaluate(image).total, loss.total, accuracy: 1e-9 * abs(loss.total))

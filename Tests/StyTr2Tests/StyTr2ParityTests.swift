@@ -28,7 +28,7 @@ final class StyTr2ParityTests: XCTestCase {
 
     static func load(_ file: String) throws -> Tensor { try NPY.read(fixtures.appendingPathComponent(file).path) }
 
-    func runParity(_ name: String) throws {
+    func runParity(_ name: String, kernels: String = KernelVariant.active.rawValue) throws {
         let s = try Self.setup(name)
         let shapes = s.configuration.tensorShapes(cnnChannels: s.channels)
         let model = try StyTr2Model(configuration: s.configuration, weights: SeededWeights(seed: s.seed, shapes: shapes))
@@ -42,7 +42,7 @@ final class StyTr2ParityTests: XCTestCase {
                                           "decoded": stages.decoded, "output": stages.output]
             for stage in s.stages {
                 // max |ours − reference| ≤ 1e-4 · max |reference|, the tolerance.
-                assertClose(ours[stage]!, try Self.load("\(prefix)_\(stage).npy"), relative: 1e-4, minimumScale: 0, "\(prefix) \(stage)")
+                assertClose(ours[stage]!, try Self.load("\(prefix)_\(stage).npy"), relative: 1e-4, minimumScale: 0, "\(prefix) \(stage) (\(kernels) kernels)")
             }
         }
     }
@@ -52,6 +52,17 @@ final class StyTr2ParityTests: XCTestCase {
 
     /// The official dimensions (512-d, 8 heads, FFN 2048, 3+3+3 layers, full CNN) on 64² and 48×80.
     func testFullSizeModelMatchesPyTorch() throws { try runParity("full") }
+
+    /// The same on every other variant of the fused attention and Winograd kernels this CPU can run.
+    func testFullSizeModelMatchesPyTorchOnEveryKernelVariant() throws {
+        try forEachKernelVariant { variant in
+            if variant != KernelVariant.automatic { try runParity("full", kernels: variant.rawValue) }
+        }
+    }
+
+    func testFullSizeModelMatchesPyTorchOnAVX512Kernels() throws {
+        try onAVX512("attention and Winograd kernels") { try runParity("full", kernels: "avx512") }
+    }
 
     func testSeededWeightsMatchThePythonGenerator() {
         // Bits of tools/stytr2_reference.py's seeded_tensor("embedding.proj.bias", [4], 1).

@@ -3,7 +3,8 @@ import XCTest
 @testable import StyleCore
 
 /// multiHeadAttention: nn.MultiheadAttention(d, heads) called as mha(q + qpos, k + kpos, v), with
-/// separate query/key/value sources and Nq ≠ Nk, for several blockings of the online softmax.
+/// separate query/key/value sources and Nq ≠ Nk, for several blockings of the online softmax, on each
+/// variant of the fused kernel this CPU can run (AVX-512 in its own test, skipped without it).
 final class AttentionTests: XCTestCase {
     struct Inputs {
         var query, key, value: Tensor
@@ -75,6 +76,24 @@ final class AttentionTests: XCTestCase {
     ]
 
     func testMatchesPyTorch() throws {
+        try forEachKernelVariant { try checkPyTorch($0.rawValue) }
+    }
+
+    func testMatchesNaiveFullSoftmax() {
+        forEachKernelVariant { checkNaiveFullSoftmax($0.rawValue) }
+    }
+
+    func testOnlineSoftmaxWithLargeScores() {
+        forEachKernelVariant { checkLargeScores($0.rawValue) }
+    }
+
+    func testAVX512Kernel() throws {
+        try onAVX512("attention kernel") {
+            try checkPyTorch("avx512"); checkNaiveFullSoftmax("avx512"); checkLargeScores("avx512")
+        }
+    }
+
+    func checkPyTorch(_ variant: String) throws {
         let weights = AttentionWeights(inProjWeight: try Fixtures.kernel("mha_in_proj_weight"),
                                        inProjBias: try Fixtures.kernel("mha_in_proj_bias"),
                                        outProjWeight: try Fixtures.kernel("mha_out_proj_weight"),
@@ -85,14 +104,14 @@ final class AttentionTests: XCTestCase {
         XCTAssertNotEqual(inputs.query.shape[0], inputs.key.shape[0], "Nq ≠ Nk is part of the test")
         let expected = try Fixtures.kernel("mha_out")
         for (name, blocking) in Self.blockings.prefix(2) {
-            assertClose(Self.run(inputs, blocking), expected, "multiHeadAttention blocking \(name) vs PyTorch")
+            assertClose(Self.run(inputs, blocking), expected, "multiHeadAttention \(variant) blocking \(name) vs PyTorch")
         }
         assertClose(Reference(expected).tensor, Self.naiveAttention(inputs), "PyTorch fixture vs naive attention")
     }
 
-    func testMatchesNaiveFullSoftmax() {
+    func checkNaiveFullSoftmax(_ variant: String) {
         // Head widths 1…64 (16 and 64 fill the kernel's 16-column slices exactly, 4, 20 and 8 pad them);
-        // key counts below, at and past 16-key panels.
+        // key counts below, at and past 16-key panels, odd panel and slice counts (the AVX-512 tiles take two).
         let shapes: [(d: Int, heads: Int, nq: Int, nk: Int)] = [(16, 4, 11, 13), (12, 3, 17, 6), (8, 1, 1, 9), (8, 8, 7, 3),
                                                                 (40, 2, 37, 53), (32, 2, 13, 32), (128, 2, 25, 70)]
         for (n, s) in shapes.enumerated() {
@@ -102,7 +121,7 @@ final class AttentionTests: XCTestCase {
                 let expected = Self.naiveAttention(inputs)
                 for (name, blocking) in Self.blockings {
                     assertClose(Self.run(inputs, blocking), expected,
-                                "multiHeadAttention d=\(s.d) h=\(s.heads) Nq=\(s.nq) Nk=\(s.nk) pos=\(positions) blocking \(name) vs naive")
+                                "multiHeadAttention \(variant) d=\(s.d) h=\(s.heads) Nq=\(s.nq) Nk=\(s.nk) pos=\(positions) blocking \(name) vs naive")
                 }
             }
         }
@@ -110,14 +129,14 @@ final class AttentionTests: XCTestCase {
 
     /// Scores of a few hundred: the running max keeps every block's exponentials finite, and the
     /// rescaling of earlier blocks when the max grows keeps the result equal to the full softmax.
-    func testOnlineSoftmaxWithLargeScores() {
+    func checkLargeScores(_ variant: String) {
         let inputs = Self.randomInputs(d: 16, heads: 2, nq: 9, nk: 61, positions: true, seed: 800, scoreScale: 30)
         let expected = Self.naiveAttention(inputs)
         for (name, blocking) in Self.blockings {
             let out = Self.run(inputs, blocking)
-            XCTAssertFalse(out.values.contains { !$0.isFinite }, "blocking \(name): non-finite output")
+            XCTAssertFalse(out.values.contains { !$0.isFinite }, "\(variant) blocking \(name): non-finite output")
             // Scores ~1e2 carry float32 rounding of ~1e-5 into the softmax weights, hence 1e-4.
-            assertClose(out, expected, relative: 1e-4, "multiHeadAttention large scores blocking \(name) vs naive")
+            assertClose(out, expected, relative: 1e-4, "multiHeadAttention \(variant) large scores blocking \(name) vs naive")
         }
     }
 }

@@ -1,8 +1,10 @@
+import TensorTestSupport
 import XCTest
 @testable import StyleCore
 
 /// Winograd F(4×4,3×3) convolution against the float64 direct convolution, the im2col path, and its
-/// backward pass as the adjoint of the forward map and against conv2dBackwardInput.
+/// backward pass as the adjoint of the forward map and against conv2dBackwardInput; every check runs on
+/// each variant of the C transforms this CPU can run (AVX-512 in its own test, skipped without it).
 final class WinogradTests: XCTestCase {
     typealias Config = ConvolutionTests.Config
 
@@ -19,6 +21,24 @@ final class WinogradTests: XCTestCase {
     /// max |Winograd − exact| ≤ 2e-5 · max |exact| (F(4,3) rounds ~10× more than im2col, whose
     /// error is printed alongside; the PyTorch parity tests allow 1e-4).
     func testForwardMatchesDirectConvolution() {
+        forEachKernelVariant { checkForward($0.rawValue) }
+    }
+
+    func testBackwardInputIsAdjointAndMatchesDirect() {
+        forEachKernelVariant { checkBackward($0.rawValue) }
+    }
+
+    func testSeveralBands() {
+        forEachKernelVariant { checkSeveralBands($0.rawValue) }
+    }
+
+    func testAVX512Transforms() throws {
+        try onAVX512("Winograd transforms") {
+            checkForward("avx512"); checkBackward("avx512"); checkSeveralBands("avx512")
+        }
+    }
+
+    func checkForward(_ variant: String) {
         for (n, cfg) in Self.configs.enumerated() {
             let seed = UInt64(2000 + 10 * n)
             let x = randomTensor(cfg.input, seed: seed), w = randomTensor(cfg.weight, seed: seed + 1, scale: 0.5)
@@ -29,14 +49,14 @@ final class WinogradTests: XCTestCase {
             let direct = conv2d(x, weight: w, bias: b, padding: cfg.padding, activation: cfg.activation)
             let scale = exact.values.map(abs).max()!
             let errWinograd = maxError(ours, exact) / scale, errDirect = maxError(direct, exact) / scale
-            print("Winograd \(cfg): max error / scale \(errWinograd) (im2col \(errDirect))")
-            XCTAssertLessThanOrEqual(errWinograd, 2e-5, "\(cfg)")
+            print("Winograd \(variant) \(cfg): max error / scale \(errWinograd) (im2col \(errDirect))")
+            XCTAssertLessThanOrEqual(errWinograd, 2e-5, "\(variant) \(cfg)")
         }
     }
 
     /// Dot-product test: the backward pass is the transpose of the Winograd forward map, and equals the
     /// im2col backward pass (the exact input gradient, checked by finite differences in ConvolutionTests).
-    func testBackwardInputIsAdjointAndMatchesDirect() {
+    func checkBackward(_ variant: String) {
         for (n, cfg) in Self.configs.enumerated() {
             let seed = UInt64(3000 + 10 * n)
             let x = randomTensor(cfg.input, seed: seed), w = randomTensor(cfg.weight, seed: seed + 1, scale: 0.5)
@@ -46,16 +66,16 @@ final class WinogradTests: XCTestCase {
             let dx = conv3x3WinogradBackwardInput(dy, weights: weights, inputShape: cfg.input, padding: cfg.padding)
             let forwardDot = out.dot(dy), backwardDot = x.dot(dx)
             let magnitude = (0..<x.count).reduce(0.0) { $0 + abs(Double(x[$1]) * Double(dx[$1])) }
-            XCTAssertLessThanOrEqual(abs(forwardDot - backwardDot), 1e-6 * magnitude, "\(cfg): <conv(x),y> vs <x,convᵀ(y)>")
+            XCTAssertLessThanOrEqual(abs(forwardDot - backwardDot), 1e-6 * magnitude, "\(variant) \(cfg): <conv(x),y> vs <x,convᵀ(y)>")
             let direct = conv2dBackwardInput(dy, weight: w, inputShape: cfg.input, padding: cfg.padding)
             let err = maxError(dx, Reference(direct)) / Double(direct.maxAbs)
-            print("Winograd backward \(cfg): max error / scale vs im2col \(err)")
-            XCTAssertLessThanOrEqual(err, 2e-5, "\(cfg)")
+            print("Winograd backward \(variant) \(cfg): max error / scale vs im2col \(err)")
+            XCTAssertLessThanOrEqual(err, 2e-5, "\(variant) \(cfg)")
         }
     }
 
     /// A geometry split into several bands of tile rows, the last one partial, forward and backward.
-    func testSeveralBands() {
+    func checkSeveralBands(_ variant: String) {
         let input = [64, 47, 400], weight = [64, 64, 3, 3]
         let g = Conv2dGeometry(input: input, weight: weight, padding: .reflect(1))
         let tiling = WinogradTiling(g)
@@ -65,11 +85,11 @@ final class WinogradTests: XCTestCase {
         let weights = Winograd3x3Weights(w)
         let out = conv3x3Winograd(x, weights: weights, bias: b, padding: .reflect(1), activation: .relu)
         let direct = conv2d(x, weight: w, bias: b, padding: .reflect(1), activation: .relu)
-        XCTAssertLessThanOrEqual(maxError(out, Reference(direct)), 2e-5 * Double(direct.maxAbs), "forward")
+        XCTAssertLessThanOrEqual(maxError(out, Reference(direct)), 2e-5 * Double(direct.maxAbs), "\(variant) forward")
         let dy = randomTensor(direct.shape, seed: 44)
         let dx = conv3x3WinogradBackwardInput(dy, weights: weights, inputShape: input, padding: .reflect(1))
         let dxDirect = conv2dBackwardInput(dy, weight: w, inputShape: input, padding: .reflect(1))
-        XCTAssertLessThanOrEqual(maxError(dx, Reference(dxDirect)), 2e-5 * Double(dxDirect.maxAbs), "backward")
+        XCTAssertLessThanOrEqual(maxError(dx, Reference(dxDirect)), 2e-5 * Double(dxDirect.maxAbs), "\(variant) backward")
     }
 
     func testAppliesToStrideOne3x3OnWideInputs() {

@@ -56,7 +56,7 @@ final class ServiceRouteTests: XCTestCase {
                 "mode": StyleMode.allCases.map(\.rawValue), "preserve_color": ColorPreservation.allCases.map(\.rawValue),
                 "metric": DistanceMetric.allCases.map(\.rawValue), "optimizer": GramOptions.Optimizer.allCases.map(\.rawValue),
                 "init_from": GramOptions.Initialization.allCases.map(\.rawValue), "loss_scale": LossScale.allCases.map(\.rawValue),
-                "style_loss": StyleLossKind.allCases.map(\.rawValue),
+                "style_loss": StyleLossKind.allCases.map(\.rawValue), "precision": Precision.allCases.map(\.rawValue),
             ]
             for (field, values) in enums { XCTAssertEqual(properties[field]?["enum"] as? [String], values, "\(route) \(field)") }
         }

@@ -78,6 +78,14 @@ final class StylizeRouteTests: XCTestCase {
         }
     }
 
+    func testPrecisionBF16IsRefusedHereAs400() async throws {
+        // No bf16 kernels are built: refused on every CPU, the reason depending on the CPU (see Precision.swift).
+        let response = try await post(try makeService(), try form([("precision", "bf16")]))
+        XCTAssertEqual(response.status, .badRequest)
+        XCTAssertEqual(response.error?.field, "precision")
+        XCTAssertTrue(response.error?.error.hasPrefix("precision bf16 ") ?? false, "\(String(describing: response.error))")
+    }
+
     func testBadImagesGive400NamingThePart() async throws {
         let service = try makeService()
         let corrupt = try await post(service, try form(content: Array("not an image at all".utf8)))

@@ -32,6 +32,31 @@ final class StyleOptionsTests: XCTestCase {
         XCTAssertEqual(InvalidOption("alpha", "weigh style with {style_weight}").message { "--" + $0 }, "--alpha weigh style with --style_weight")
     }
 
+    /// bf16 is refused with one line naming what the CPU lacks (or that its kernels are not built yet).
+    func testPrecisionBF16IsRefusedWhereItCannotRun() throws {
+        let zen3 = CPUFeatures(vendor: "AuthenticAMD", avx: true, avx2: true, fma: true)
+        XCTAssertEqual(Precision.bf16.unavailability(on: zen3), "needs a CPU with AVX512-BF16 (this CPU has: avx, avx2, fma)")
+        let skylake = CPUFeatures(vendor: "GenuineIntel", avx: true, avx2: true, fma: true, avx512f: true, avx512bw: true,
+                                  avx512dq: true, avx512vl: true)
+        XCTAssertEqual(Precision.bf16.unavailability(on: skylake),
+                       "needs a CPU with AVX512-BF16 (this CPU has: avx, avx2, fma, avx512f, avx512bw, avx512dq, avx512vl)")
+        var cooperlake = skylake
+        cooperlake.avx512bf16 = true
+        XCTAssertEqual(Precision.bf16.unavailability(on: cooperlake),
+                       "is not built yet: this CPU has AVX512-BF16, but stylize has no bf16 kernels so far")
+        XCTAssertNil(Precision.fp32.unavailability(on: zen3))
+        XCTAssertEqual(Precision.available(on: zen3), [.fp32])
+        XCTAssertEqual(Precision.available(on: cooperlake), [.fp32])
+        // On this CPU, through the options boundary (the CLI renders the field as --precision).
+        var options = StyleOptions()
+        try options.set("precision", to: "bf16")
+        XCTAssertEqual(options.precision, .bf16)
+        let missing = Precision.bf16.unavailability(on: .current)!
+        assertInvalid({ $0.precision = .bf16 }, InvalidOption("precision", "bf16 \(missing); use {precision} fp32"))
+        XCTAssertEqual(InvalidOption("precision", "bf16 \(missing); use {precision} fp32").message { "--" + $0 },
+                       "--precision bf16 \(missing); use --precision fp32")
+    }
+
     func testTextFormOfEveryField() throws {
         var o = StyleOptions()
         for (field, text) in [("mode", "gram"), ("size", "256"), ("style_size", "0"), ("max_pixels", "1000000"), ("alpha", "1"),
@@ -40,10 +65,10 @@ final class StyleOptionsTests: XCTestCase {
                               ("style_layers", "relu1_1:1,relu2_1:0.5"), ("metric", "l1"), ("optimizer", "adam"), ("lr", "0.05"),
                               ("history", "10"), ("init_from", "noise"), ("seed", "42"), ("style_scale", "0.5"), ("multiscale", "64,128"),
                               ("save_every", "3"), ("loss_scale", "tutorial"), ("style_loss", "both"), ("mrf_weight", "0.5"),
-                              ("mrf_layers", "relu3_1"), ("mrf_stride", "3")] {
+                              ("mrf_layers", "relu3_1"), ("mrf_stride", "3"), ("precision", "fp32")] {
             try o.set(field, to: text)
         }
-        XCTAssertEqual(Set(StyleOptions.fieldNames).count, 28)
+        XCTAssertEqual(Set(StyleOptions.fieldNames).count, 29)
         XCTAssertNoThrow(try o.validate(styleCount: 2))
         XCTAssertEqual(o.mode, .gram); XCTAssertEqual(o.size, 256); XCTAssertEqual(o.styleSize, 0); XCTAssertEqual(o.maxPixels, 1_000_000)
         XCTAssertEqual(o.styleBlend, [2, 1]); XCTAssertEqual(o.preserveColor, .histogram); XCTAssertEqual(o.quality, 80)
@@ -66,6 +91,7 @@ final class StyleOptionsTests: XCTestCase {
             ("mode", "bogus", "must be auto, transformer or gram, not 'bogus'"),
             ("preserve_color", "sepia", "must be none, luminance or histogram, not 'sepia'"),
             ("optimizer", "sgd", "must be lbfgs or adam, not 'sgd'"),
+            ("precision", "fp16", "must be fp32 or bf16, not 'fp16'"),
             ("size", "big", "must be a whole number of pixels, not 'big'"),
             ("alpha", "", "must be a number, not ''"),
             ("style_blend", "2,,1", "takes comma-separated numbers, one per style image, e.g. 2,1, not '2,,1'"),
