@@ -58,7 +58,7 @@ final class Job: @unchecked Sendable {
     private var step = 0
     private let steps: Int
     private var error: APIError.ErrorBody?
-    private var started: Date?
+    private var remaining = RemainingTime()
     private var finishedAt: Date?
     private var cancelRequested = false
     private var resultImage: RenderedImage?
@@ -108,20 +108,18 @@ final class Job: @unchecked Sendable {
         lock.lock()
         guard state == .queued else { lock.unlock(); return false }
         state = .running
-        started = Date()
         let status = statusLocked
         lock.unlock()
         publish(.state(status))
         return true
     }
 
-    /// One optimizer step; the ETA extrapolates the time so far over the pixel-weighted share of work done.
+    /// One optimizer step, with the time left from the pixel-weighted share of work done (`RemainingTime`).
     func progress(_ p: GramProgress) {
         lock.lock()
         step = p.step
-        let elapsed = started.map { Date().timeIntervalSince($0) }
+        let eta = remaining.update(workDone: p.workDone, now: Date().timeIntervalSinceReferenceDate)
         lock.unlock()
-        let eta = elapsed.map { p.workDone > 0 ? $0 * (1 - p.workDone) / p.workDone : 0 }
         publish(.progress(.init(step: p.step, steps: p.totalSteps, content_loss: p.contentLoss, style_loss: p.styleLoss,
                                 total_loss: p.totalLoss, eta_seconds: eta)))
     }
