@@ -45,8 +45,9 @@ public final class StyleEngine: @unchecked Sendable {
 
     var weightFiles: [WeightFile] {
         [transformer, gram].compactMap { stylizer in
-            stylizer?.weights.map { WeightFile(model: stylizer!.mode == .transformer ? "stytr2" : "vgg19",
-                                                file: URL(fileURLWithPath: $0.path).lastPathComponent, sha256: $0.sha256) }
+            guard let stylizer, let file = stylizer.weights else { return nil }
+            return WeightFile(model: stylizer.mode == .transformer ? "stytr2" : "vgg19",
+                              file: URL(fileURLWithPath: file.path).lastPathComponent, sha256: file.sha256)
         }
     }
 
