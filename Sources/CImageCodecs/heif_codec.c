@@ -84,6 +84,11 @@ static int heif_open(heif_session *s, const uint8_t *data, size_t size, char *er
         cic_set_error(err, errlen, size < 12 ? "truncated HEIF: the file is only %zu bytes" : "not a HEIF/AVIF file (no ftyp box)", size);
         return -1;
     }
+    uint32_t ftyp = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
+    if (ftyp > size) {  // libheif would say "No 'ftyp' box"
+        cic_set_error(err, errlen, "truncated %s: the file ends after %zu bytes, inside its ftyp box", heif_label(data, size), size);
+        return -1;
+    }
     if (size > 0x7fffffff) {
         cic_set_error(err, errlen, "%s file too large (%zu bytes)", heif_label(data, size), size);
         return -1;

@@ -10,7 +10,7 @@ import XCTest
 /// format fail with one error line naming the file, exit 1, and the directory left as it was.
 final class ImageFormatCLITests: CLITestCase {
     func run(_ content: String, _ style: String = "style.png", _ extra: [String] = []) -> [String] {
-        [content, style, "-o", "out.png", "--weights", "weights.safetensors", "-q"] + extra
+        [content, style, "-o", "out.png", "--weights", "weights.safetensors", "-q", "--size", "24", "--style-size", "24"] + extra
     }
 
     override func setUpWithError() throws {
@@ -53,19 +53,20 @@ final class ImageFormatCLITests: CLITestCase {
 
     func testWebPOutputWithQualityAndRecords() throws {
         Files.write(path("photo.heic"), ImageFixtures.bytes("heic-irot.heic"))
-        let lossless = try stylize(["photo.heic", "style.png", "-o", "out.webp", "--weights", "weights.safetensors", "-q", "--quality", "100"],
+        let lossless = try stylize(["photo.heic", "style.png", "-o", "out.webp", "--weights", "weights.safetensors", "-q", "--quality", "100",
+                                    "--size", "24", "--style-size", "24"],
                                    in: directory)
         XCTAssertEqual(lossless.status, 0, "\(lossless)")
         let bytes = Files.read(path("out.webp")) ?? []
         XCTAssertEqual(try ImageFile.detectFormat(bytes, path: "out.webp"), .webp)
-        // The HEIC's irot displays its 12×8 pixels as 8×12.
-        XCTAssertEqual(try ImageFile.read(path("out.webp")).shape, [3, 12, 8])
+        // The HEIC's irot displays its 12×8 pixels as 8×12: 16×24 at --size 24.
+        XCTAssertEqual(try ImageFile.read(path("out.webp")).shape, [3, 24, 16])
         let records = try ImageFile.readMetadata(path("out.webp"))
         XCTAssertEqual(records.first { $0.key == "stylize:content" }?.value, "photo.heic")
         XCTAssertEqual(records.first { $0.key == "stylize:mode" }?.value, "transformer")
 
         let standardOutput = try stylize(["photo.heic", "style.png", "-o", "-", "--format", "webp", "--weights", "weights.safetensors", "-q",
-                                          "--quality", "60"], in: directory)
+                                          "--quality", "60", "--size", "24", "--style-size", "24"], in: directory)
         XCTAssertEqual(standardOutput.status, 0, "\(standardOutput)")
         XCTAssertEqual(try ImageFile.detectFormat(standardOutput.stdoutBytes, path: "-"), .webp)
         XCTAssertLessThan(standardOutput.stdoutBytes.count, bytes.count, "quality 60 is lossy, smaller than lossless")
@@ -76,7 +77,8 @@ final class ImageFormatCLITests: CLITestCase {
     func testBatchAndVideoFramesPickUpTheNewFormats() throws {
         mkdir(path("photos"), 0o755)
         for name in ImageFixtures.oneOfEach { Files.write(path("photos/" + name), ImageFixtures.bytes(name)) }
-        let batch = try stylize(["photos", "style.png", "-o", "results", "--format", "webp", "--weights", "weights.safetensors", "-q"],
+        let batch = try stylize(["photos", "style.png", "-o", "results", "--format", "webp", "--weights", "weights.safetensors", "-q",
+                                 "--size", "24"],
                                 in: directory)
         XCTAssertEqual(batch.status, 0, "\(batch)")
         let written = (try? FileManager.default.contentsOfDirectory(atPath: path("results")))?.filter { $0.hasSuffix(".webp") } ?? []
@@ -87,10 +89,11 @@ final class ImageFormatCLITests: CLITestCase {
         for (index, name) in ["webp-lossless.webp", "tiff-rgb8-lzw.tif", "bmp-24.bmp"].enumerated() {
             Files.write(path("frames/\(index + 1)." + name.split(separator: ".")[1]), ImageFixtures.bytes(name))
         }
-        let video = try stylize(["video", "frames", "style.png", "-o", "styled/f%02d.webp", "--fps", "10", "--weights", "weights.safetensors", "-q"],
+        let video = try stylize(["video", "frames", "style.png", "-o", "styled/f%02d.webp", "--fps", "10", "--weights", "weights.safetensors", "-q",
+                                 "--size", "24"],
                                 in: directory)
         XCTAssertEqual(video.status, 0, "\(video)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("styled")).sorted(), ["f01.webp", "f02.webp", "f03.webp"])
-        XCTAssertEqual(try ImageFile.read(path("styled/f02.webp")).shape, [3, 8, 12])
+        XCTAssertEqual(try ImageFile.read(path("styled/f02.webp")).shape, [3, 16, 24])
     }
 }

@@ -25,7 +25,7 @@ final class ImageFormatRouteTests: XCTestCase {
         let service = try makeService()
         let response = try await post(service, content: ("photo.heic", ImageFixtures.bytes("heic-irot.heic")),
                                       style: ("style.webp", ImageFixtures.bytes("webp-lossy.webp")),
-                                      [("format", "webp"), ("quality", "100"), ("size", "24"), ("style_size", "16")])
+                                      [("format", "webp"), ("quality", "100"), ("size", "24"), ("style_size", "24")])
         XCTAssertEqual(response.status, .ok, String(decoding: response.bytes, as: UTF8.self))
         XCTAssertEqual(response.headers[.contentType], "image/webp")
         XCTAssertEqual(response.headers[HTTPField.Name("X-Stylize-Content")!], "photo.heic")
@@ -45,7 +45,7 @@ final class ImageFormatRouteTests: XCTestCase {
         let service = try makeService()
         for name in ImageFixtures.oneOfEach {
             let response = try await post(service, content: (name, ImageFixtures.bytes(name)), style: (name, ImageFixtures.bytes(name)),
-                                          [("size", "24"), ("style_size", "16")])
+                                          [("size", "24"), ("style_size", "24")])
             XCTAssertEqual(response.status, .ok, "\(name): \(String(decoding: response.bytes, as: UTF8.self))")
             XCTAssertEqual(response.headers[.contentType], "image/png", name)
         }
@@ -60,12 +60,14 @@ final class ImageFormatRouteTests: XCTestCase {
             var corrupt = file
             for i in stride(from: corrupt.count / 2, to: corrupt.count, by: 1) { corrupt[i] = 0xFF }
             for (kind, bytes) in [("truncated", Array(file.prefix(file.count / 2))), ("corrupt", Array(corrupt.prefix(file.count * 3 / 4)))] {
-                let photo = try await post(service, content: (name, bytes), style: ("style.gif", ImageFixtures.bytes("gif-plain.gif")))
+                let photo = try await post(service, content: (name, bytes), style: ("style.gif", ImageFixtures.bytes("gif-plain.gif")),
+                                           [("size", "24"), ("style_size", "24")])
                 XCTAssertEqual(photo.status, .badRequest, "\(kind) \(name)")
                 XCTAssertEqual(photo.error?.field, "content", "\(kind) \(name)")
                 let message = photo.error?.error ?? ""
                 XCTAssertTrue(message.hasPrefix("\(name): cannot decode: ") && message.contains(label), "\(kind) \(name): \(message)")
-                let style = try await post(service, content: ("photo.bmp", ImageFixtures.bytes("bmp-24.bmp")), style: (name, bytes))
+                let style = try await post(service, content: ("photo.bmp", ImageFixtures.bytes("bmp-24.bmp")), style: (name, bytes),
+                                           [("size", "24"), ("style_size", "24")])
                 XCTAssertEqual(style.status, .badRequest, "\(kind) \(name) as style")
                 XCTAssertEqual(style.error?.field, "style", "\(kind) \(name) as style")
             }
