@@ -4,7 +4,7 @@ import StyleIO
 import StyleTransfer
 import XCTest
 
-// README.md "Library", verbatim from here to the marker.
+// The DocC landing page (Sources/StyleTransfer/StyleTransfer.docc/StyleTransfer.md), verbatim from here to the marker.
 /// Stylises one file with the library: options validated at the boundary, weights loaded once.
 func stylizeFile(_ content: String, style: String, to output: String, options: StyleOptions,
                  weights: WeightsLocation = .directory("weights")) throws {
@@ -20,7 +20,7 @@ func stylizeFile(_ content: String, style: String, to output: String, options: S
     try ImageFile.write(result, to: output, quality: options.quality,
                         metadata: stylizer.metadata(content: content, styles: [style], result: result))
 }
-// End of the README example.
+// End of the landing page example.
 
 final class ReadmeExampleTests: XCTestCase {
     func testTheReadmeExampleRuns() throws {
