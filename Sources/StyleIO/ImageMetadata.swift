@@ -92,7 +92,7 @@ extension ImageFile {
             let length = Int(header[2]) << 8 | Int(header[3])
             if marker == 0xFE, length >= 2 {
                 let text = String(decoding: try file.bytes(at: offset + 4, count: length - 2), as: UTF8.self)
-                if let colon = text.range(of: ": ") {
+                if let colon = text.firstRange(of: ": ") {
                     records.append((String(text[..<colon.lowerBound]), String(text[colon.upperBound...])))
                 }
             }

@@ -35,7 +35,7 @@ enum XMPRecords {
 
     /// The text of the next `<name>…</name>` in `rest`, which then starts after it.
     private static func element(_ name: String, in rest: inout Substring) -> Substring? {
-        guard let open = rest.range(of: "<\(name)>"), let close = rest[open.upperBound...].range(of: "</\(name)>") else { return nil }
+        guard let open = rest.firstRange(of: "<\(name)>"), let close = rest[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
         defer { rest = rest[close.upperBound...] }
         return rest[open.upperBound..<close.lowerBound]
     }
