@@ -44,8 +44,9 @@ final class ServiceRouteTests: XCTestCase {
         let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         XCTAssertEqual(document?["openapi"] as? String, "3.1.0")
         let paths = (document?["paths"] as? [String: Any])?.keys.sorted()
-        XCTAssertEqual(paths, ["/", "/metrics", "/openapi.json", "/v1/health", "/v1/info", "/v1/jobs", "/v1/jobs/{id}",
-                               "/v1/jobs/{id}/events", "/v1/jobs/{id}/result", "/v1/ready", "/v1/stylize"])
+        XCTAssertEqual(paths, ["/", "/metrics", "/openapi.json", "/v1/decode", "/v1/health", "/v1/info", "/v1/jobs", "/v1/jobs/{id}",
+                               "/v1/jobs/{id}/events", "/v1/jobs/{id}/result", "/v1/ready", "/v1/styles", "/v1/styles/{name}",
+                               "/v1/styles/{name}/thumbnail", "/v1/stylize"])
         // The form the contract describes is the one the server reads: every option field, with the library's choices.
         for route in ["/v1/stylize", "/v1/jobs"] {
             let post = ((document?["paths"] as? [String: Any])?[route] as? [String: Any])?["post"] as? [String: Any]
@@ -89,7 +90,7 @@ final class ServiceRouteTests: XCTestCase {
             XCTAssertEqual(wrong.error?.error, "the bearer token is wrong")
             let right = try await client.execute(uri: "/v1/info", method: .get, headers: [.authorization: "Bearer \(token)"])
             XCTAssertEqual(right.status, .ok)
-            for open in ["/v1/health", "/", "/openapi.json"] {
+            for open in ["/v1/health", "/", "/openapi.json", "/v1/styles", "/v1/styles/mosaic"] {
                 let response = try await client.execute(uri: open, method: .get)
                 XCTAssertEqual(response.status, .ok, open)
             }
