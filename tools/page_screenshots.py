@@ -31,9 +31,10 @@ def shoot(driver, url, width, height, mode, size, path):
     driver.find_element("id", "run").click()
     WebDriverWait(driver, 600).until(lambda d: d.execute_script(
         "const r = document.getElementById('result'); return !document.getElementById('output').hidden && r.complete && r.naturalWidth > 0"))
+    # Slider at 40 %; on a phone, scrolled so the download button is at the bottom of the screen.
     driver.execute_script("const s = document.getElementById('slider'); s.value = 40; s.dispatchEvent(new Event('input'));"
-                          "document.activeElement.blur(); window.scrollTo(0, arguments[0])", 0 if width >= 600 else
-                          driver.execute_script("return document.getElementById('stage').getBoundingClientRect().top + window.scrollY - 8"))
+                          "document.activeElement.blur(); const d = document.getElementById('download').getBoundingClientRect();"
+                          "window.scrollTo(0, arguments[0] ? 0 : d.bottom + window.scrollY + 12 - window.innerHeight)", width >= 600)
     image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
     image.save(path, quality=80, optimize=True, progressive=True)
     print(f"wrote {path} ({image.width}×{image.height}, {path.stat().st_size // 1024} KiB)")

@@ -75,8 +75,9 @@ struct BundledStyles: Sendable {
         })
     }
 
-    /// The image (or its thumbnail) of the style `name`; 404 naming the styles there are.
-    func response(_ name: String, thumbnail: Bool) throws -> Response {
+    /// The image (or its thumbnail) of the style `name` (a path segment, percent-encoded); 404 naming the styles there are.
+    func response(_ segment: String, thumbnail: Bool) throws -> Response {
+        let name = segment.removingPercentEncoding ?? segment
         guard let style = styles.first(where: { $0.entry.name == name }) else {
             let known = styles.map(\.entry.name).joined(separator: ", ")
             throw APIError(.notFound, "no bundled style '\(RenderedImage.headerValue(String(name.prefix(64))))'; the bundled styles are \(known) (GET /v1/styles)", field: "name")

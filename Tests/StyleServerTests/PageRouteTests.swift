@@ -58,14 +58,15 @@ final class PageRouteTests: XCTestCase {
     }
 
     func testABundledStyleUploadedAsAStylePartStylises() async throws {
-        let service = try makeService()
+        let service = try makeService { $0.maxPixels = 384 * 384 }
         let style = try await get(service, ["/v1/styles/mosaic"])[0]
         var form = Form()
         form.file("content", "photo.png", try pngImage(width: 40, height: 24, seed: 1))
         form.file("style", "mosaic.jpg", style.bytes)
         form.text("style_size", "32")
+        let body = form.body
         let response = try await service.makeApplication().test(.router) { client in
-            try await client.execute(uri: "/v1/stylize", method: .post, headers: Form.headers, body: form.body)
+            try await client.execute(uri: "/v1/stylize", method: .post, headers: Form.headers, body: body)
         }
         XCTAssertEqual(response.status, .ok)
         XCTAssertEqual(response.headers[HTTPField.Name("X-Stylize-Styles")!], "mosaic.jpg")

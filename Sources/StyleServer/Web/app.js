@@ -324,7 +324,7 @@ async function runJob(data, names) {
   if (!final) return;
   if (final.state === "done") {
     const result = await fetch(`/v1/jobs/${id}/result`, { headers: headers() });
-    if (result.ok) await showResult(result, names); else { const e = await errorFrom(result); showError(e.message, e.field); }
+    if (result.ok) { $("progress").hidden = true; await showResult(result, names); } else { const e = await errorFrom(result); showError(e.message, e.field); }
   } else if (final.state === "cancelled") {
     announce(`cancelled at step ${final.step} of ${final.steps}`);
   } else {
