@@ -2,13 +2,13 @@
 # The README gallery, made by the tool itself with no weights (Gram mode, seeded random network):
 # every sample content × style with default settings, then one content under several options.
 # Full-size results go to out/gallery/; 256 px JPEG thumbnails (Python 3 + Pillow) to
-# tools/samples/gallery/, which README.md shows.
+# Sources/StyleTransfer/StyleTransfer.docc/gallery-*.jpg, which README.md and GramMode.md show.
 #   bash tools/make_gallery.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product stylize >/dev/null
 bin=.build/release/stylize
-samples=tools/samples; full=out/gallery; thumbs=tools/samples/gallery
+samples=tools/samples; full=out/gallery; thumbs=Sources/StyleTransfer/StyleTransfer.docc
 mkdir -p "$full" "$thumbs"
 export STYLIZE_WEIGHTS=/nonexistent  # the gallery shows the no-weights default, whatever ./weights holds
 
@@ -36,6 +36,6 @@ sources += [(os.path.join(full, f), f[:-4]) for f in sorted(os.listdir(full)) if
 for path, name in sources:
     im = Image.open(path).convert("RGB")
     im.thumbnail((256, 256), Image.LANCZOS)
-    im.save(os.path.join(thumbs, name + ".jpg"), quality=85)
+    im.save(os.path.join(thumbs, "gallery-" + name + ".jpg"), quality=85)
 PY
 echo "thumbnails in $thumbs"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-pair cost at 512² for the README's cluster estimate: a batch of 4 contents × 1 style (both
+# Per-pair cost at 512² for the cluster estimate in ClusterRuns.md: a batch of 4 contents × 1 style (both
 # 512²) in transformer mode on random official-size StyTr² weights (d 512, 3+3+3 layers, CNN 256),
 # and 2 contents × 1 style in Gram mode with default settings (seeded random network). Prints each
 # mode's seconds per written pair from the manifest: the first pair also prepares the style (once
@@ -27,7 +27,7 @@ cd "$work"
 "$bin" contents styles -o transformer --weights stytr2.safetensors --mode transformer -q
 "$bin" 'contents/c[01].png' styles -o gram --mode gram --weights none -q
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) threads"
-# The same run's full forward pass, to scale the pair costs to the README's quiet-machine figures.
+# The same run's full forward pass, to scale the pair costs to the quiet-machine figures in Performance.md.
 "$bin" bench stytr2 --size 512 2>&1 | tail -1
 python3 - <<'PY'
 import json

@@ -7,7 +7,7 @@
 #   3. flicker, sharpness and motion lag of each stabilisation option on the two test clips
 #      (tools/make_test_clips.sh: still camera + moving disc over astronaut; slow pan across chelsea),
 #      transformer at 128×72 (30 frames) and Gram at 64×36 (15 frames), via tools/video_metrics.py;
-#   4. tools/samples/video_strip.jpg: input / plain Gram / warm start + mask, four frames of the still clip.
+#   4. Sources/StyleTransfer/StyleTransfer.docc/video-strip.jpg: input / plain Gram / warm start + mask, four frames of the still clip.
 # Writes out/video_bench/report.md.   bash tools/video_bench.sh [--skip-720-gram]
 # STYLIZE_BIN=path uses that binary instead of building one; PARTS="stability-transformer stability-gram
 # memory speed" (default: all) runs some parts; OUT=dir writes elsewhere (default out/video_bench).
@@ -72,8 +72,8 @@ strip = np.concatenate(rows, axis=0)
 with open(target, "wb") as f:
     f.write(b"P6 %d %d 255\n" % (strip.shape[1], strip.shape[0]) + strip.tobytes())
 PY
-want stability-gram && ffmpeg -v error -y -i "$out/strip.ppm" -vf scale=iw*2:ih*2:flags=neighbor -q:v 5 tools/samples/video_strip.jpg
-want stability-gram && echo "Strip: tools/samples/video_strip.jpg ($(stat -c %s tools/samples/video_strip.jpg) bytes)" >> "$report"
+want stability-gram && ffmpeg -v error -y -i "$out/strip.ppm" -vf scale=iw*2:ih*2:flags=neighbor -q:v 5 Sources/StyleTransfer/StyleTransfer.docc/video-strip.jpg
+want stability-gram && echo "Strip: Sources/StyleTransfer/StyleTransfer.docc/video-strip.jpg ($(stat -c %s Sources/StyleTransfer/StyleTransfer.docc/video-strip.jpg) bytes)" >> "$report"
 if want memory; then
 echo "## Memory over 300 frames (transformer, 128×72, small random model: d 64, CNN 16)" >> "$report"; echo >> "$report"
 dir=$out/rss; bash tools/make_test_clips.sh "$dir" 128 72 10.01

@@ -1,5 +1,5 @@
 """tools/kubernetes/indexed-job.yaml cannot run here: check that it parses as the Indexed Job the
-README describes, and run the binary with the variables a pod gets (JOB_COMPLETION_INDEX, the
+ClusterRuns.md describes, and run the binary with the variables a pod gets (JOB_COMPLETION_INDEX, the
 STYLIZE_SHARD_COUNT the manifest sets) to check the shards cover the batch exactly once."""
 import json
 import os

@@ -2,14 +2,14 @@
 # The design notes' questions about optimisation-based transfer, answered with small image grids made by
 # the engine (Gram mode) on the bundled samples: astronaut × strokes at 192 px, seed 0, defaults otherwise.
 #   bash tools/experiments/run.sh [metrics|layers|networks|mrf|weights ...]   (default: all five)
-# Results: out/experiments/*.png (full), tools/experiments/grids/*.jpg (the README's grids).
+# Results: out/experiments/*.png (full), Sources/StyleTransfer/StyleTransfer.docc/design-*.jpg (the DesignQuestions article's grids).
 # Needs ImageMagick (montage, convert) and numpy. 22 runs of 192 px, 1–2.5 min each on a busy 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${STYLIZE_BIN:-.build/release/stylize}  # STYLIZE_BIN: a copy, so a rebuild cannot swap it mid-run
 [ -x "$bin" ] || swift build -c release --product stylize >/dev/null
 content=tools/samples/astronaut.png style=tools/samples/strokes.png
-full=out/experiments grids=tools/experiments/grids
+full=out/experiments grids=Sources/StyleTransfer/StyleTransfer.docc
 mkdir -p "$full" "$grids"
 export STYLIZE_WEIGHTS=/nonexistent  # the random network unless --weights says otherwise
 vgg=$full/random_vgg19.safetensors
@@ -26,8 +26,8 @@ grid() {  # grid OUT COLUMNS "label:name" … : rows of COLUMNS labelled 192 px 
   local out=$1 columns=$2; shift 2
   local args=()
   for item in "$@"; do args+=(-label "${item%%:*}" "$full/${item#*:}.png"); done
-  montage "${args[@]}" -tile "${columns}x" -geometry +4+4 -pointsize 13 -quality 85 "$grids/$out.jpg"
-  echo "wrote $grids/$out.jpg"
+  montage "${args[@]}" -tile "${columns}x" -geometry +4+4 -pointsize 13 -quality 85 "$grids/design-$out.jpg"
+  echo "wrote $grids/design-$out.jpg"
 }
 
 metrics() {  # metric_mse is the default run, which other grids reuse

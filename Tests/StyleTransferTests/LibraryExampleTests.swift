@@ -1,10 +1,12 @@
 import Foundation
 import StyleCore
-import StyleIO
-import StyleTransfer
 import XCTest
 
-// README.md "Library", verbatim from here to the marker.
+// The DocC landing page (Sources/StyleTransfer/StyleTransfer.docc/StyleTransfer.md), verbatim from here to the
+// marker (Tests/docs checks it).
+import StyleIO
+import StyleTransfer
+
 /// Stylises one file with the library: options validated at the boundary, weights loaded once.
 func stylizeFile(_ content: String, style: String, to output: String, options: StyleOptions,
                  weights: WeightsLocation = .directory("weights")) throws {
@@ -20,10 +22,10 @@ func stylizeFile(_ content: String, style: String, to output: String, options: S
     try ImageFile.write(result, to: output, quality: options.quality,
                         metadata: stylizer.metadata(content: content, styles: [style], result: result))
 }
-// End of the README example.
+// End of the landing page example.
 
-final class ReadmeExampleTests: XCTestCase {
-    func testTheReadmeExampleRuns() throws {
+final class LibraryExampleTests: XCTestCase {
+    func testTheLandingPageExampleRuns() throws {
         let directory = NSTemporaryDirectory() + "/readme-\(getpid())"
         mkdir(directory, 0o755)
         defer { for name in ["photo.png", "style.png", "out.png"] { unlink(directory + "/" + name) }; rmdir(directory) }
