@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Screenshots of the page for the README: desktop (1200 px wide) and phone (390 px) JPEGs of a finished
-run (chelsea.png in the bundled "Stained glass" style, slider at 40 %), taken with headless Chromium
-and Selenium from a running `stylize serve` (tools/page_screenshots.sh starts one).
+"""Screenshots of the page for the README and the Service article: desktop (1200 px wide) and phone
+(390 px) JPEGs of a finished run (chelsea.png in the bundled "Stained glass" style, slider at 40 %),
+taken with headless Chromium and Selenium from a running `stylize serve` (tools/page_screenshots.sh
+starts one), written as service-page-desktop.jpg and service-page-phone.jpg.
 
-    python3 tools/page_screenshots.py --url http://127.0.0.1:8080 --out tools/samples
+    python3 tools/page_screenshots.py --url http://127.0.0.1:8080
 """
 import argparse
 import io
@@ -43,7 +44,7 @@ def shoot(driver, url, width, height, mode, size, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the running server")
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "tools" / "samples")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "Sources" / "StyleTransfer" / "StyleTransfer.docc")
     parser.add_argument("--mode", default="gram", choices=["gram", "transformer"],
                         help="gram (default: texture even with the seeded random loss network) or transformer (needs real StyTr² weights to look like anything)")
     parser.add_argument("--size", type=int, default=192, help="long side of the result")
@@ -54,8 +55,8 @@ def main():
     options.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
-        shoot(driver, args.url, 1200, 860, args.mode, args.size, args.out / "page-desktop.jpg")
-        shoot(driver, args.url, 390, 844, args.mode, args.size, args.out / "page-phone.jpg")
+        shoot(driver, args.url, 1200, 860, args.mode, args.size, args.out / "service-page-desktop.jpg")
+        shoot(driver, args.url, 390, 844, args.mode, args.size, args.out / "service-page-phone.jpg")
     finally:
         driver.quit()
 

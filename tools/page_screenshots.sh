@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's screenshots of the page (tools/samples/page-desktop.jpg, page-phone.jpg): starts the built
+# The screenshots of the page (Sources/StyleTransfer/StyleTransfer.docc/service-page-desktop.jpg and
+# service-page-phone.jpg, shown by README.md and Service.md): starts the built
 # `stylize serve` on 127.0.0.1 (random StyTr² weights of the official size, or the folder given as $1),
 # runs tools/page_screenshots.py against it, stops it by PID. Extra arguments go to the Python script,
 # e.g. `tools/page_screenshots.sh weights --mode transformer`.

@@ -110,6 +110,15 @@ final class ServiceRouteTests: XCTestCase {
         XCTAssertThrowsError(try MultipartForm.parse(many.body, boundary: Form.boundary)) {
             XCTAssertEqual(($0 as? APIError)?.message, "the form has more than 64 parts")
         }
+        // A non-ASCII byte in a part-header name is a 400 (MultipartKit would trap on it); in a value it is fine.
+        for (i, head) in ["\u{e9}: x\r\n", "Content-Type: image/png\r\nX-\u{e9}: y\r\n"].enumerated() {
+            let body = "--B\r\nContent-Disposition: form-data; name=\"content\"\r\n\(head)\r\nabc\r\n--B--\r\n"
+            XCTAssertThrowsError(try MultipartForm.parse(ByteBuffer(string: body), boundary: "B"), "case \(i)") {
+                XCTAssertEqual(($0 as? APIError)?.message, "a multipart part header name has a non-ASCII byte (header names are ASCII tokens, RFC 7578)")
+            }
+        }
+        let utf8Name = "--B\r\nContent-Disposition: form-data; name=\"style\"; filename=\"\u{e9}.png\"\r\n\r\nabc\r\n--B--\r\n"
+        XCTAssertEqual(try MultipartForm.parse(ByteBuffer(string: utf8Name), boundary: "B").map(\.filename), ["\u{e9}.png"])
         XCTAssertEqual(StyleRequest.label("../../etc/passwd", default: "x"), "passwd")
         XCTAssertEqual(StyleRequest.label("a\nb", default: "x"), "ab")
         XCTAssertEqual(RenderedImage.headerValue("é\nx%"), "%C3%A9, x%25")
