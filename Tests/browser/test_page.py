@@ -11,7 +11,7 @@ import pytest
 URL = os.environ.get("STYLIZE_URL")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tools" / "samples"
-HEIC = ROOT / "Tests" / "StyleIOTests" / "Fixtures" / "formats" / "orient6.heic"
+HEIC = ROOT / "Tests" / "browser" / "fixtures" / "photo.heic"  # tools/make_image_fixtures.py: 96×64 stored, irot to 64×96
 BUNDLED = ["strokes", "mosaic", "waves", "dots", "marble", "shards"]
 pytestmark = pytest.mark.skipif(not URL, reason="needs a running server: STYLIZE_URL (tools/ci/serve.sh)")
 
@@ -78,6 +78,15 @@ def wait_for_result(browser, wait, seconds=180):
 
 def rect(browser, element):
     return browser.execute_script("const r = arguments[0].getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}", element)
+
+
+def accessible_names(browser):
+    """(role, name) of every control in Chromium's accessibility tree, as a screen reader gets them."""
+    browser.execute_cdp_cmd("Accessibility.enable", {})
+    nodes = browser.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    roles = {"button", "textbox", "spinbutton", "combobox", "slider", "checkbox", "link", "progressbar"}
+    return [(n["role"]["value"], n.get("name", {}).get("value", "")) for n in nodes
+            if not n.get("ignored") and n.get("role", {}).get("value") in roles]
 
 
 def test_transformer_result_has_the_requested_size(browser):
@@ -153,6 +162,11 @@ def test_slider_moves_by_keyboard_and_side_by_side(browser):
     assert rect(browser, before) == rect(browser, result)
     box = rect(browser, before)
     assert abs((box["right"] - box["left"]) / (box["bottom"] - box["top"]) - 384 / 255) < 0.02
+    names = accessible_names(browser)
+    assert [name for _, name in names if not name.strip()] == [], names
+    for control in [("slider", "Before / after"), ("checkbox", "side by side"), ("link", "Download"), ("button", "Stained glass"),
+                    ("button", "remove Stained glass"), ("spinbutton", "blend weight of Stained glass"), ("button", "Your photo")]:
+        assert control in names, names
     browser.find_element("id", "side-by-side").click()
     assert slider.get_attribute("disabled") == "true"
     b, r = rect(browser, before), rect(browser, result)
@@ -167,13 +181,13 @@ def test_heic_photo_is_shown_and_stylised(browser, downloads):
                             or d.find_element("id", "error-content").text)
     assert browser.find_element("id", "error-content").text == ""
     shown = browser.execute_script("const b = document.getElementById('before'); return [b.naturalWidth, b.naturalHeight]")
+    assert shown == [64, 96]  # portrait, as the phone took it
+    assert browser.execute_script("return document.getElementById('before').src.startsWith('blob:')")
     pick(browser, "strokes")
     set_value(browser, "mode", "transformer")
     set_value(browser, "size", "64")
     browser.find_element("id", "run").click()
-    width, height = wait_for_result(browser, wait)
-    assert max(width, height) == 64
-    assert abs(width / height - shown[0] / shown[1]) < 0.05  # the result has the photo's (rotated) shape
+    assert wait_for_result(browser, wait) == [43, 64]  # the rotated photo's shape at long side 64
     assert browser.find_element("id", "download").get_attribute("download") == f"{HEIC.stem}_stylized_strokes.png"
 
 
