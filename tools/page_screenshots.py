@@ -37,7 +37,9 @@ def shoot(driver, url, width, height, mode, size, path):
                           "document.activeElement.blur(); const d = document.getElementById('download').getBoundingClientRect();"
                           "window.scrollTo(0, arguments[0] ? 0 : d.bottom + window.scrollY + 12 - window.innerHeight)", width >= 600)
     image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
-    image.save(path, quality=80, optimize=True, progressive=True)
+    if image.width > 960:  # small enough for the README, text still readable
+        image = image.resize((960, round(image.height * 960 / image.width)), Image.LANCZOS)
+    image.save(path, quality=75, optimize=True, progressive=True)
     print(f"wrote {path} ({image.width}×{image.height}, {path.stat().st_size // 1024} KiB)")
 
 
