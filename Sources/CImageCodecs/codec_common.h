@@ -1,4 +1,4 @@
-// Helpers shared by the PNG and JPEG codecs (private to the CImageCodecs target).
+// Helpers shared by the codecs (private to the CImageCodecs target).
 #ifndef STYLE_CODEC_COMMON_H
 #define STYLE_CODEC_COMMON_H
 
@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// Writes a formatted one-line message into err (always NUL-terminated when errlen > 0).
+/// Writes a formatted one-line message into err (always NUL-terminated when errlen > 0); line breaks
+/// in library messages (libheif's end with one) become spaces.
 static inline void cic_set_error(char *err, size_t errlen, const char *fmt, ...) {
     if (err == NULL || errlen == 0) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    size_t n = strlen(err);
+    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == ' ')) err[--n] = 0;
+    for (char *c = err; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
 }
 
 /// Float sample → 8-bit: clamped to [0,1] (NaN → 0), rounded to nearest.

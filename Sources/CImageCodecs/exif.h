@@ -1,7 +1,10 @@
-// EXIF orientation, shared by the JPEG (APP1 "Exif") and PNG (eXIf chunk) decoders (private to
-// the CImageCodecs target).
+// EXIF orientation, shared by the decoders whose formats carry it (JPEG APP1 "Exif", PNG eXIf,
+// WebP EXIF chunk, TIFF's own orientation tag), and the oriented store every decoder writes pixels
+// with (private to the CImageCodecs target).
 #ifndef STYLE_EXIF_H
 #define STYLE_EXIF_H
+
+#include "codec_common.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +71,41 @@ static inline void cic_store_oriented(float *out, int o, uint32_t sx, uint32_t s
     out[i] = r;
     out[plane + i] = g;
     out[2 * plane + i] = b;
+}
+
+/// As cic_store_oriented, with alpha `a` in [0,1] composited over white: c·a + (1 − a), in the
+/// file's own (gamma-encoded) values, as for PNG.
+static inline void cic_store_over_white(float *out, int o, uint32_t sx, uint32_t sy, uint32_t sw, uint32_t sh,
+                                        float r, float g, float b, float a) {
+    if (a < 1.0f) {
+        r = r * a + (1.0f - a);
+        g = g * a + (1.0f - a);
+        b = b * a + (1.0f - a);
+    }
+    cic_store_oriented(out, o, sx, sy, sw, sh, r, g, b);
+}
+
+/// Stores an sw×sh image of 8-bit RGBA rows (`stride` bytes apart) into `out`, (3,oh,ow) planar,
+/// alpha over white, with orientation `o` applied (1 for none).
+static inline void cic_store_rgba8(float *out, int o, const uint8_t *rgba, size_t stride, uint32_t sw, uint32_t sh) {
+    float unit[256];
+    cic_fill_unit_levels(unit);
+    for (uint32_t y = 0; y < sh; y++) {
+        const uint8_t *p = rgba + (size_t)y * stride;
+        for (uint32_t x = 0; x < sw; x++, p += 4)
+            cic_store_over_white(out, o, x, y, sw, sh, unit[p[0]], unit[p[1]], unit[p[2]], unit[p[3]]);
+    }
+}
+
+/// The orientation in an EXIF payload that may start with "Exif\0\0" (as in JPEG) or directly with
+/// the TIFF header (as the WebP and PNG specifications say): 1–8, or 1 when absent or invalid.
+static inline int cic_exif_payload_orientation(const uint8_t *p, size_t len) {
+    if (len >= 6 && p[0] == 'E' && p[1] == 'x' && p[2] == 'i' && p[3] == 'f' && p[4] == 0 && p[5] == 0) {
+        p += 6;
+        len -= 6;
+    }
+    int o = cic_exif_orientation(p, len);
+    return o ? o : 1;
 }
 
 #endif

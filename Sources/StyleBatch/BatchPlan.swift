@@ -7,8 +7,8 @@ import Glibc
 /// Every content × style pair of a batch run and the file each is written to:
 /// `DIRECTORY/<content stem>_stylized_<style stem>.<ext>`.
 ///
-/// An input is a batch input when it is a directory (its .png, .jpg, .jpeg and .npy files, hidden
-/// ones excepted, sorted by name) or a glob pattern that is not itself an existing file (expanded
+/// An input is a batch input when it is a directory (its image files — `ImageFile.readableExtensions`:
+/// .png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp, .npy and their variants —, hidden ones excepted, sorted by name) or a glob pattern that is not itself an existing file (expanded
 /// with glob(3), sorted; directories it matches are skipped). Any other argument is one file.
 public struct BatchPlan: Sendable {
     public let contents: [String]
@@ -17,7 +17,7 @@ public struct BatchPlan: Sendable {
     public let format: ImageFile.Format
 
     /// Extensions a directory's images are picked by.
-    static let imageExtensions = ["png", "jpg", "jpeg", "npy"]
+    static let imageExtensions = ImageFile.readableExtensions
 
     /// True when `argument` names a directory or is a glob pattern rather than one file.
     public static func isBatchInput(_ argument: String) -> Bool {
@@ -77,7 +77,7 @@ public struct BatchPlan: Sendable {
 
     /// Where the pair is written.
     public func outputPath(content: String, style: String) -> String {
-        let ext = format == .jpeg ? "jpg" : format == .npy ? "npy" : "png"
+        let ext = format.fileExtension
         let slash = directory.hasSuffix("/") ? "" : "/"
         return directory + slash + Self.stem(content) + "_stylized_" + Self.stem(style) + "." + ext
     }
@@ -117,7 +117,7 @@ public struct BatchPlan: Sendable {
                 return imageExtensions.contains(name[name.index(after: dot)...].lowercased()) && !isDirectory(base + name)
             }.sorted().map { base + $0 }
             guard !images.isEmpty else {
-                throw StyleError.io(path: argument, reason: "the directory holds no .png, .jpg, .jpeg or .npy files")
+                throw StyleError.io(path: argument, reason: "the directory holds no image files (.png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp or .npy)")
             }
             return images
         }

@@ -1,7 +1,7 @@
 import StyleIO
 
 /// Whether a pair's output can be kept on a rerun: it must exist, be complete (outputs are
-/// written atomically, and the PNG/JPEG must end with its IEND/EOI) and hold exactly the records
+/// written atomically, a PNG/JPEG must end with its IEND/EOI, a WebP match its RIFF size) and hold exactly the records
 /// the run would write now (the reproduction metadata: inputs, options, weights, software version,
 /// and each input's SHA-256). `.npy` outputs hold no records, so they are always redone.
 public enum ResumeCheck {

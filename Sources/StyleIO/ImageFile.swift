@@ -8,11 +8,14 @@ import StyleCore
 
 /// Reading and writing images as (3,H,W) float32 tensors with values in [0,1], RGB.
 ///
-/// Formats: PNG (any colour type, 1–16 bits; alpha composited over white; EXIF orientation from an
-/// eXIf chunk applied), JPEG (baseline or progressive; gray, YCbCr, CMYK/YCCK; EXIF orientation
-/// applied) and NumPy `.npy` (float32 or float64, shape (3,H,W), values kept as they are). Reading
-/// detects the format from the file's first bytes, not its extension; writing picks it from the
-/// extension.
+/// Formats read: PNG (any colour type, 1–16 bits; EXIF orientation from an eXIf chunk), JPEG
+/// (baseline or progressive; gray, YCbCr, CMYK/YCCK; EXIF orientation), WebP (lossy, lossless, the
+/// first frame of an animation; EXIF orientation), HEIC/HEIF and AVIF (the primary image, its
+/// irot/imir transforms applied), TIFF (the first page; 8/16-bit gray, RGB, CMYK and what libtiff's
+/// RGBA reader handles; its orientation tag), GIF (the first frame), BMP, and NumPy `.npy` (float32
+/// or float64, shape (3,H,W), values kept as they are). Alpha is composited over white. Reading
+/// detects the format from the file's first bytes, not its extension; writing (PNG, JPEG, WebP,
+/// `.npy`) picks it from the extension.
 ///
 /// Colour management is out of scope: gAMA/iCCP/ICC profiles are ignored and samples are taken to
 /// be sRGB-encoded, which is what style-transfer networks are trained on.
@@ -25,18 +28,13 @@ public enum ImageFile {
     /// The largest width or height accepted, whatever the pixel limit (also JPEG's own ceiling).
     public static let maxSide = 65535
 
-    /// File formats, told apart by their first bytes.
-    public enum Format: String, Sendable {
-        case png = "PNG", jpeg = "JPEG", npy = ".npy"
-    }
-
     // MARK: - Reading
 
     /// Reads an image file as a (3,H,W) tensor in [0,1] (`.npy` values are returned unchanged).
     ///
     /// Throws `StyleError.io` when the file cannot be read or is empty, `StyleError.decode` when its
-    /// contents are not a valid PNG, JPEG or (3,H,W) `.npy` file (truncated, corrupt, unknown
-    /// format), and `StyleError.tooLarge` when the header announces more than `maxPixels` pixels;
+    /// contents are not a valid image of a format listed above or a (3,H,W) `.npy` file (truncated,
+    /// corrupt, unknown format), and `StyleError.tooLarge` when the header announces more than `maxPixels` pixels;
     /// that check happens before any pixel memory is allocated.
     public static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> Tensor {
         try read(data: readWholeFile(path), path: path, maxPixels: maxPixels)
@@ -57,10 +55,9 @@ public enum ImageFile {
         try checkSize(width: width, height: height, path: path, maxPixels: maxPixels)
         let image = Tensor(shape: [3, height, width])  // image is (3,H,W)
         var message = [CChar](repeating: 0, count: Int(CIC_ERROR_CAPACITY))
+        let decode = codec(format)!.decode  // .npy returned above
         let status = bytes.withUnsafeBufferPointer { buffer in
-            format == .png
-                ? cic_png_decode(buffer.baseAddress, buffer.count, image.data, UInt32(width), UInt32(height), &message, message.count)
-                : cic_jpeg_decode(buffer.baseAddress, buffer.count, image.data, UInt32(width), UInt32(height), &message, message.count)
+            decode(buffer.baseAddress, buffer.count, image.data, UInt32(width), UInt32(height), &message, message.count)
         }
         guard status == 0 else { throw StyleError.decode(path: path, reason: String(cString: message)) }
         return image
@@ -80,31 +77,13 @@ public enum ImageFile {
         return try probe(data: bytes, format: format, path: path)
     }
 
-    /// The format announced by the first bytes of a file.
-    public static func detectFormat(_ bytes: [UInt8], path: String) throws -> Format {
-        guard !bytes.isEmpty else { throw StyleError.io(path: path, reason: "file is empty") }
-        let signatures: [(Format, [UInt8])] = [
-            (.png, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-            (.jpeg, [0xFF, 0xD8, 0xFF]),
-            (.npy, NPY.magic),
-        ]
-        for (format, signature) in signatures {
-            if bytes.starts(with: signature) { return format }
-            if bytes.count < signature.count && signature.starts(with: bytes) {
-                throw StyleError.decode(path: path, reason: "truncated \(format.rawValue): the file is only \(bytes.count) bytes")
-            }
-        }
-        throw StyleError.decode(path: path, reason: "not a PNG, JPEG or .npy file" + formatHint(bytes))
-    }
-
-    /// Width and height from a PNG or JPEG header.
+    /// Width and height (as displayed) from an image file's header.
     private static func probe(data bytes: [UInt8], format: Format, path: String) throws -> (width: Int, height: Int) {
         var width: UInt32 = 0, height: UInt32 = 0
         var message = [CChar](repeating: 0, count: Int(CIC_ERROR_CAPACITY))
+        let probe = codec(format)!.probe  // callers handle .npy themselves
         let status = bytes.withUnsafeBufferPointer { buffer in
-            format == .png
-                ? cic_png_probe(buffer.baseAddress, buffer.count, &width, &height, &message, message.count)
-                : cic_jpeg_probe(buffer.baseAddress, buffer.count, &width, &height, nil, &message, message.count)
+            probe(buffer.baseAddress, buffer.count, &width, &height, &message, message.count)
         }
         guard status == 0 else { throw StyleError.decode(path: path, reason: String(cString: message)) }
         return (Int(width), Int(height))
@@ -124,29 +103,16 @@ public enum ImageFile {
         }
     }
 
-    /// A short guess at what a file that is not PNG/JPEG/.npy is, for the error message.
-    private static func formatHint(_ b: [UInt8]) -> String {
-        func starts(_ s: String) -> Bool { b.starts(with: Array(s.utf8)) }
-        if starts("GIF8") { return " (it is a GIF image)" }
-        if starts("BM") && b.count >= 14 { return " (it looks like a BMP image)" }
-        if starts("RIFF") && b.count >= 12 && Array(b[8..<12]) == Array("WEBP".utf8) { return " (it is a WebP image)" }
-        if starts("II*\0") || starts("MM\0*") { return " (it is a TIFF image)" }
-        if b.count >= 12 && Array(b[4..<8]) == Array("ftyp".utf8) { return " (it is an HEIF/AVIF/MP4-family file)" }
-        let head = b.prefix(512)
-        if head.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || ($0 >= 0x20 && $0 != 0x7F) }) {
-            return " (it looks like a text file)"
-        }
-        return ""
-    }
-
     // MARK: - Writing
 
     /// Writes a (3,H,W) image, choosing the format from the extension: `.png` (8-bit RGB),
-    /// `.jpg`/`.jpeg` (at `quality` 1–100) or `.npy` (exact float32, not clamped). PNG and JPEG
-    /// values are clamped to [0,1] and rounded to the nearest 8-bit level.
+    /// `.jpg`/`.jpeg` (at `quality` 1–100), `.webp` (lossy at `quality` 1–99, lossless at 100) or
+    /// `.npy` (exact float32, not clamped). PNG, JPEG and WebP values are clamped to [0,1] and
+    /// rounded to the nearest 8-bit level.
     ///
-    /// `metadata` key/value pairs become PNG text chunks (keys: 1–79 printable ASCII characters)
-    /// or JPEG comments ("key: value"); `.npy` files cannot hold them and ignore them.
+    /// `metadata` key/value pairs become PNG text chunks (keys: 1–79 printable ASCII characters),
+    /// JPEG comments ("key: value") or a WebP XMP packet (see `XMPRecords`); `.npy` files cannot
+    /// hold them and ignore them.
     /// The file is written atomically (see `AtomicFile`): on failure an existing file is unchanged.
     public static func write(_ image: Tensor, to path: String, quality: Int = 92,
                              metadata: [(String, String)] = []) throws {
@@ -161,8 +127,11 @@ public enum ImageFile {
         guard image.rank == 3, image.shape[0] == 3, image.shape[1] > 0, image.shape[2] > 0 else {
             throw StyleError.write(path: path, reason: "expected a (3, H, W) image with H, W ≥ 1, got shape \(image.shape)")
         }
-        guard format != .jpeg || (1...100).contains(quality) else {
-            throw StyleError.invalidArgument("JPEG quality must be between 1 and 100, not \(quality)")
+        guard Format.writable.contains(format) else {
+            throw StyleError.write(path: path, reason: "\(format.rawValue) files can be read but not written (write .png, .jpg, .webp or .npy)")
+        }
+        guard (format != .jpeg && format != .webp) || (1...100).contains(quality) else {
+            throw StyleError.invalidArgument("\(format.rawValue) quality must be between 1 and 100, not \(quality)")
         }
         let height = image.shape[1], width = image.shape[2]
         if format == .npy { return NPY.encode(image) }
@@ -177,7 +146,7 @@ public enum ImageFile {
                 throw StyleError.invalidArgument("metadata value for \"\(key)\" contains a NUL character")
             }
         }
-        let sideLimit = format == .jpeg ? 65500 : Int(Int32.max)
+        let sideLimit = format == .jpeg ? 65500 : format == .webp ? 16383 : Int(Int32.max)
         guard width <= sideLimit, height <= sideLimit else {
             throw StyleError.write(path: path, reason: "\(format.rawValue) cannot store a \(width)×\(height) image (each side must be at most \(sideLimit))")
         }
@@ -199,7 +168,11 @@ public enum ImageFile {
                 cic_jpeg_encode(image.data, UInt32(width), UInt32(height), Int32(quality), comments, Int32(metadata.count),
                                 &output, &length, &message, message.count)
             }
-        case .npy:
+        case .webp:
+            let xmp = metadata.isEmpty ? [] : XMPRecords.packet(metadata)
+            status = cic_webp_encode(image.data, UInt32(width), UInt32(height), Int32(quality), xmp, xmp.count,
+                                     &output, &length, &message, message.count)
+        case .npy, .heif, .avif, .tiff, .gif, .bmp:
             preconditionFailure("handled above")
         }
         guard status == 0, let output else { throw StyleError.write(path: path, reason: String(cString: message)) }
@@ -212,7 +185,7 @@ public enum ImageFile {
         // A directory has no format to choose: say what it is, not that its name lacks an extension.
         try AtomicFile.refuseDirectory(path)
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
-        let allowed = "use .png, .jpg, .jpeg or .npy"
+        let allowed = "use .png, .jpg, .jpeg, .webp or .npy"
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else {
             throw StyleError.write(path: path, reason: "the file name has no extension to choose the format from (\(allowed))")
         }
@@ -220,6 +193,9 @@ public enum ImageFile {
         case "png": return .png
         case "jpg", "jpeg": return .jpeg
         case "npy": return .npy
+        case "webp": return .webp
+        case let other where readableExtensions.contains(other):
+            throw StyleError.write(path: path, reason: "'.\(other)' files can be read but not written (\(allowed))")
         case let other: throw StyleError.write(path: path, reason: "unsupported extension '.\(other)' (\(allowed))")
         }
     }

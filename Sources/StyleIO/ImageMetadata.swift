@@ -4,18 +4,42 @@ import Glibc
 import StyleCore
 
 extension ImageFile {
-    /// The key/value records `write(_:to:quality:metadata:)` stored: PNG tEXt/iTXt chunks, or JPEG
-    /// comments split at the first ": ", in file order. Reads only the headers before the image
-    /// data and the file's last bytes, so checking thousands of outputs stays cheap.
+    /// The key/value records `write(_:to:quality:metadata:)` stored: PNG tEXt/iTXt chunks, JPEG
+    /// comments split at the first ": ", or a WebP file's XMP records, in file order. Reads only
+    /// chunk headers, the records and the file's last bytes, so checking thousands of outputs stays cheap.
     /// - Throws: `StyleError.io` when the file cannot be read; `StyleError.decode` when it is not a
-    ///   complete PNG or JPEG (no IEND chunk / EOI marker at its end) or `.npy` (which holds no records).
+    ///   complete PNG, JPEG or WebP (no IEND chunk / EOI marker at its end, a RIFF size other than the
+    ///   file's) or is another format (`.npy` and the read-only formats hold no records).
     public static func readMetadata(_ path: String) throws -> [(key: String, value: String)] {
         let file = try RandomAccessFile(path)
         defer { file.close() }
         let head = try file.bytes(at: 0, count: 8)
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try pngRecords(file, path: path) }
         if head.starts(with: [0xFF, 0xD8]) { return try jpegRecords(file, path: path) }
-        throw StyleError.decode(path: path, reason: "not a PNG or JPEG file, so it holds no stylize records")
+        if head.starts(with: Array("RIFF".utf8)) { return try webpRecords(file, path: path) }
+        throw StyleError.decode(path: path, reason: "not a PNG, JPEG or WebP file, so it holds no stylize records")
+    }
+
+    /// The records of the XMP chunk; the RIFF size must be the file's (a cut file is incomplete).
+    private static func webpRecords(_ file: RandomAccessFile, path: String) throws -> [(key: String, value: String)] {
+        let header = try file.bytes(at: 0, count: 12)
+        let riffSize = header[4..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard Array(header[8..<12]) == Array("WEBP".utf8) else {
+            throw StyleError.decode(path: path, reason: "not a WebP file (a RIFF file of another kind), so it holds no stylize records")
+        }
+        guard riffSize + 8 == file.size else {
+            throw StyleError.decode(path: path, reason: "incomplete WebP (its RIFF header announces \(riffSize + 8) bytes, the file has \(file.size))")
+        }
+        var offset = 12
+        while offset + 8 <= file.size {
+            let chunk = try file.bytes(at: offset, count: 8)
+            let length = chunk[4..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+            if Array(chunk[0..<4]) == Array("XMP ".utf8) {
+                return XMPRecords.records(in: try file.bytes(at: offset + 8, count: length))
+            }
+            offset += 8 + length + length % 2  // chunks are padded to an even size
+        }
+        return []
     }
 
     /// Text chunks before the first IDAT (where libpng writes them); the file must end with IEND.

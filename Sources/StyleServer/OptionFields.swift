@@ -23,7 +23,8 @@ struct OptionFields {
             switch text {
             case "png": format = .png
             case "jpg", "jpeg": format = .jpeg
-            default: throw InvalidOption(field, "must be png or jpg, not '\(text)'")
+            case "webp": format = .webp
+            default: throw InvalidOption(field, "must be png, jpg or webp, not '\(text)'")
             }
         case "max_pixels":
             throw InvalidOption(field, "is the server's limit (see /v1/info), not a request option")

@@ -16,7 +16,7 @@ struct RenderedImage: Sendable {
         var value: String
     }
 
-    var contentType: String { format == .jpeg ? "image/jpeg" : "image/png" }
+    var contentType: String { format.mediaType }
 
     /// The image response: metadata also as X-Stylize-* headers ("stylize:style-blend" → X-Stylize-Style-Blend).
     var response: Response {

@@ -38,7 +38,7 @@ public struct StyleOptions: Sendable {
     public var styleBlend: [Float]? = nil
     /// Whose colours the result keeps (both modes).
     public var preserveColor: ColorPreservation = .none
-    /// JPEG quality of the written result, 1–100.
+    /// JPEG and WebP quality of the written result, 1–100 (WebP at 100 is lossless).
     public var quality = 92
     /// Arithmetic of the matrix products; bf16 is refused where it cannot run (`Precision.unavailability`).
     public var precision = Precision.fp32

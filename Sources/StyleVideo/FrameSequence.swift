@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import Foundation
+import StyleIO
 
 /// Numbered image files on disk: a directory of frames, or a printf pattern such as `frames/%05d.png`.
 public enum FrameSequence {
-    /// Extensions a frame may have (what `ImageFile` reads and writes).
-    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "npy"]
+    /// Extensions an input frame may have (what `ImageFile` reads; it tells formats by their bytes).
+    static let imageExtensions = ImageFile.readableExtensions
 
     /// Whether `path` names a frame sequence (a directory, or a name with a %d/%0Nd pattern) rather
     /// than a video file.
@@ -24,7 +25,7 @@ public enum FrameSequence {
         if stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             let frames = names.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }.sorted()
-            guard !frames.isEmpty else { throw VideoError.input(path: path, reason: "no .png, .jpg or .npy frames in this directory") }
+            guard !frames.isEmpty else { throw VideoError.input(path: path, reason: "no image frames in this directory (.png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp or .npy)") }
             return frames.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
         }
         guard !path.hasSuffix("/") else { throw VideoError.input(path: path, reason: "no such directory") }

@@ -10,9 +10,9 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Stylise CONTENT with one or more STYLE images and write OUTPUT (the default command).")
 
-    @Argument(help: "Content image (.png, .jpg or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).") var content: String
-    @Argument(help: "Style image(s) (.png, .jpg or .npy), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
-    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg or .npy (exact float32, unclamped); - for stdout. Batch: the output directory.") var output: String
+    @Argument(help: "Content image (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).") var content: String
+    @Argument(help: "Style image(s) (any format the content may be), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
+    @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg, .webp or .npy (exact float32, unclamped); - for stdout. Batch: the output directory.") var output: String
     @Option(help: "Format for -o - and batch runs (default png).") var format: OutputFormat?
     @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
     @Option(help: "Batch: JSON-lines record, one line per pair (default: OUT/stylize-manifest-I-of-N.jsonl).") var manifest: String?
@@ -126,9 +126,16 @@ func writeStandardOutput(_ bytes: [UInt8]) throws {
 
 /// The output formats by the names users type.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-    case png, jpg, npy
+    case png, jpg, webp, npy
     init?(argument: String) { self.init(rawValue: argument == "jpeg" ? "jpg" : argument) }
-    var format: ImageFile.Format { self == .png ? .png : self == .jpg ? .jpeg : .npy }
+    var format: ImageFile.Format {
+        switch self {
+        case .png: .png
+        case .jpg: .jpeg
+        case .webp: .webp
+        case .npy: .npy
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM mid-run: remove half-written temporary outputs, exit 130/143.

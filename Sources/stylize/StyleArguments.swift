@@ -16,7 +16,7 @@ struct StyleArguments: ParsableArguments {
     // check ("--size must be between 16 and 16384 …") instead of a usage error.
     @Option(parsing: .unconditional, help: "Resize the content's long side to N pixels first (transformer default: keep; gram default: 512).") var size: Int?
     @Option(parsing: .unconditional, help: "Resize the style's long side to N pixels (0 keeps it).") var styleSize: Int = 512
-    @Option(parsing: .unconditional, help: "JPEG quality, 1–100.") var quality: Int = 92
+    @Option(parsing: .unconditional, help: "JPEG and WebP quality, 1–100 (WebP: 100 is lossless).") var quality: Int = 92
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels: Int = ImageFile.defaultMaxPixels
     @Option(parsing: .unconditional, help: "Transformer: style strength in [0,1] (0 = the content's own reconstruction).") var alpha: Float = 1
     @Option(parsing: .unconditional, help: "Weights of the style images, comma-separated, one per style, e.g. 2,1 (default: equal).") var styleBlend: String?

@@ -27,7 +27,7 @@ struct Video: ParsableCommand {
         """)
 
     @Argument(help: "Input video file, directory of frames, or frame pattern (e.g. frames/%05d.png).") var input: String
-    @Argument(help: "Style image(s) (.png, .jpg or .npy), several blended (see --style-blend).") var styles: [String] = []
+    @Argument(help: "Style image(s) (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy), several blended (see --style-blend).") var styles: [String] = []
     @Option(name: .shortAndLong, help: "Output video file (.mp4, .mkv, .mov, .webm, .avi, .nut), directory, or frame pattern.") var output: String
     @Option(help: "Frame rate of the output, e.g. 24 or 30000/1001 (default: the input's; frame sequences 25).") var fps: String?
     @Option(help: "Skip this much of the input first: seconds or [HH:]MM:SS[.ms].") var start: String?

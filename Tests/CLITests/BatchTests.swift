@@ -55,10 +55,10 @@ final class BatchTests: CLITestCase {
         try expectError(batch(["contents", "style.png", "-o", "out.png"]), ["out.png", "it is a file", "output directory"])
         try expectError(batch(["contents/*.gif", "style.png", "-o", "results"]), ["contents/*.gif", "no files match"])
         mkdir(path("empty"), 0o755)
-        try expectError(batch(["content.png", "empty", "-o", "results"]), ["empty", "no .png, .jpg, .jpeg or .npy files"])
+        try expectError(batch(["content.png", "empty", "-o", "results"]), ["empty", "holds no image files (.png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp or .npy)"])
         let gif = try stylize(["contents", "style.png", "-o", "results", "--format", "gif"], in: directory)
         XCTAssertEqual(gif.status, 64, "a usage error: \(gif)")
-        XCTAssertTrue(gif.stderr.contains("Please provide one of 'png', 'jpg' or 'npy'."), "\(gif)")
+        XCTAssertTrue(gif.stderr.contains("Please provide one of 'png', 'jpg', 'webp' or 'npy'."), "\(gif)")
         try expectError(batch(["content.png", "style.png", "-o", "x.png", "--format", "png"]), ["--format is for -o - and batch runs"])
         Files.write(path("contents/a.npy"), NPY.encode(Images.smooth(width: 20, height: 20)))
         try expectError(batch(["contents", "style.png", "-o", "results"]),

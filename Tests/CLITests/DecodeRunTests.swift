@@ -82,7 +82,7 @@ final class DecodeRunTests: CLITestCase {
     }
 
     func testOutputFormats() throws {
-        for (name, format) in [("o.png", ImageFile.Format.png), ("o.jpg", .jpeg), ("o.JPEG", .jpeg), ("o.npy", .npy)] {
+        for (name, format) in [("o.png", ImageFile.Format.png), ("o.jpg", .jpeg), ("o.JPEG", .jpeg), ("o.webp", .webp), ("o.npy", .npy)] {
             let result = try stylize(["content.png", "style.png", "-o", name, "--weights", "weights.safetensors",
                                       "--quality", "75"], in: directory)
             XCTAssertEqual(result.status, 0, "\(name): \(result)")

@@ -35,7 +35,7 @@ final class InputErrorTests: CLITestCase {
     /// A directory is a batch input (BatchTests): refused when it holds no images or -o names a file.
     func testDirectoryWhereAFileIsExpected() throws {
         mkdir(path("folder.png"), 0o755)
-        try expectError(run("folder.png"), ["folder.png", "holds no .png, .jpg, .jpeg or .npy files"])
+        try expectError(run("folder.png"), ["folder.png", "holds no image files (.png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp or .npy)"])
         // A single run writes a file: a directory at -o is refused.
         try expectError(["content.png", "style.png", "-o", "folder.png"], ["folder.png", "cannot write: it is a directory"])
         try expectError(run("content.png", "."), ["out.png", "it is a file", "output directory"])
@@ -97,7 +97,7 @@ final class InputErrorTests: CLITestCase {
 
     func testTextFileNamedPNG() throws {
         Files.write(path("notes.png"), Array("These are my notes, not an image.\n".utf8))
-        try expectError(run("notes.png"), ["notes.png", "not a PNG, JPEG or .npy file", "text file"])
+        try expectError(run("notes.png"), ["notes.png", "not an image file this reads", "text file"])
         Files.write(path("anim.png"), Array("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8))
         try expectError(run("anim.png"), ["anim.png", "GIF"])
     }

@@ -205,7 +205,7 @@ final class VideoTests: CLITestCase {
         try expectVideoError(["still.mp4", "style.png", "-o", "out.mp4", "--start", "1:xx"],
                         ["error: --start takes seconds (e.g. 2.5) or [HH:]MM:SS[.ms], not '1:xx'\n"])
         mkdir(path("empty"), 0o755)
-        try expectVideoError(["empty", "style.png", "-o", "out.mp4"], ["error: empty: no .png, .jpg or .npy frames in this directory\n"])
+        try expectVideoError(["empty", "style.png", "-o", "out.mp4"], ["error: empty: no image frames in this directory (.png, .jpg, .webp, .heic, .avif, .tif, .gif, .bmp or .npy)\n"])
         try expectVideoError(["nodir/", "style.png", "-o", "out.mp4"], ["error: nodir/: no such directory\n"])
         // Without ffmpeg on PATH: one line saying how to install it.
         let before = Files.snapshot(directory)

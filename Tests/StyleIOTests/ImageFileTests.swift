@@ -530,9 +530,12 @@ final class ImageFileTests: XCTestCase {
 
         let text = directory + "/notes.png"
         TestFiles.write(text, Array("hello, this is not an image\n".utf8))
-        assertError([text, "not a PNG, JPEG or .npy file", "text file"]) { _ = try ImageFile.read(text) }
-        assertError(["not a PNG, JPEG or .npy file", "GIF"]) { _ = try ImageFile.read(data: Array("GIF89a\u{1}\u{0}".utf8), path: "a.png") }
-        assertError(["not a PNG, JPEG or .npy file"]) { _ = try ImageFile.read(data: [0, 1, 2, 3, 0xFF, 0xFE], path: "b.png") }
+        assertError([text, "not an image file this reads (PNG, JPEG, WebP, HEIC/HEIF, AVIF, TIFF, GIF, BMP or .npy)", "text file"]) {
+            _ = try ImageFile.read(text)
+        }
+        // A GIF named .png is read as a GIF (this one is cut short).
+        assertError(["a.png", "truncated GIF"]) { _ = try ImageFile.read(data: Array("GIF89a\u{1}\u{0}".utf8), path: "a.png") }
+        assertError(["not an image file this reads"]) { _ = try ImageFile.read(data: [0, 1, 2, 3, 0xFF, 0xFE], path: "b.png") }
 
         if getuid() != 0 {  // root can read anything
             let locked = directory + "/locked.png"
@@ -572,8 +575,11 @@ final class ImageFileTests: XCTestCase {
 
     func testWriteErrors() throws {
         let image = randomImage(width: 3, height: 2)
-        assertError(["unsupported extension '.bmp'", ".png, .jpg, .jpeg or .npy"]) { try ImageFile.write(image, to: self.directory + "/a.bmp") }
-        assertError(["no extension", ".png, .jpg, .jpeg or .npy"]) { try ImageFile.write(image, to: self.directory + "/a") }
+        assertError(["unsupported extension '.xcf'", ".png, .jpg, .jpeg, .webp or .npy"]) { try ImageFile.write(image, to: self.directory + "/a.xcf") }
+        assertError(["'.bmp' files can be read but not written", ".png, .jpg, .jpeg, .webp or .npy"]) {
+            try ImageFile.write(image, to: self.directory + "/a.bmp")
+        }
+        assertError(["no extension", ".png, .jpg, .jpeg, .webp or .npy"]) { try ImageFile.write(image, to: self.directory + "/a") }
         XCTAssertEqual(try ImageFile.outputFormat(for: "x/Y.JPEG"), .jpeg)
         XCTAssertEqual(try ImageFile.outputFormat(for: "y.Jpg"), .jpeg)
 

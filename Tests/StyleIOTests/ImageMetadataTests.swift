@@ -19,8 +19,8 @@ final class ImageMetadataTests: XCTestCase {
 
     func temporary(_ name: String) -> String { NSTemporaryDirectory() + "/image-metadata-\(getpid())-" + name }
 
-    func testPNGAndJPEGRoundTripInOrder() throws {
-        for name in ["m.png", "m.jpg"] {
+    func testPNGJPEGAndWebPRoundTripInOrder() throws {
+        for name in ["m.png", "m.jpg", "m.webp"] {
             let path = temporary(name)
             defer { unlink(path) }
             try ImageFile.write(image(), to: path, metadata: records)
@@ -38,10 +38,13 @@ final class ImageMetadataTests: XCTestCase {
     }
 
     func testIncompleteOrForeignFilesAreRefused() throws {
-        for (name, reason) in [("cut.png", "incomplete PNG (no IEND chunk at the end)"), ("cut.jpg", "incomplete JPEG (no EOI marker at the end)")] {
+        let webpSize = try ImageFile.encode(image(), as: .webp, metadata: records).count
+        for (name, reason) in [("cut.png", "incomplete PNG (no IEND chunk at the end)"), ("cut.jpg", "incomplete JPEG (no EOI marker at the end)"),
+                               ("cut.webp", "incomplete WebP (its RIFF header announces \(webpSize) bytes, the file has \(webpSize - 5))")] {
             let path = temporary(name)
             defer { unlink(path) }
-            var bytes = try ImageFile.encode(image(), as: name.hasSuffix("png") ? .png : .jpeg, metadata: records)
+            let format: ImageFile.Format = name.hasSuffix("png") ? .png : name.hasSuffix("jpg") ? .jpeg : .webp
+            var bytes = try ImageFile.encode(image(), as: format, metadata: records)
             bytes.removeLast(5)
             try AtomicFile.write(bytes, to: path)
             XCTAssertThrowsError(try ImageFile.readMetadata(path)) { error in
@@ -52,7 +55,7 @@ final class ImageMetadataTests: XCTestCase {
         defer { unlink(npy) }
         try ImageFile.write(image(), to: npy)
         XCTAssertThrowsError(try ImageFile.readMetadata(npy)) { error in
-            XCTAssertEqual(error as? StyleError, .decode(path: npy, reason: "not a PNG or JPEG file, so it holds no stylize records"))
+            XCTAssertEqual(error as? StyleError, .decode(path: npy, reason: "not a PNG, JPEG or WebP file, so it holds no stylize records"))
         }
         XCTAssertThrowsError(try ImageFile.readMetadata(temporary("missing.png"))) { error in
             guard case .io = error as? StyleError else { return XCTFail("\(error)") }

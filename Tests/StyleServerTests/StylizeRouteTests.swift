@@ -66,7 +66,7 @@ final class StylizeRouteTests: XCTestCase {
             ([("style_blend", "1,2")], "style_blend needs one weight per style image (1), not 2", "style_blend"),
             ([("mode", "gram"), ("alpha", "0.5")], "alpha works in transformer mode only, and Gram mode runs (mode gram); weigh style with style_weight instead", "alpha"),
             ([("max_pixels", "100")], "max_pixels is the server's limit (see /v1/info), not a request option", "max_pixels"),
-            ([("format", "gif")], "format must be png or jpg, not 'gif'", "format"),
+            ([("format", "gif")], "format must be png, jpg or webp, not 'gif'", "format"),
             ([("alpha", "0.5"), ("alpha", "0.6")], "alpha is given twice", "alpha"),
         ]
         for (options, message, field) in cases {

@@ -109,6 +109,7 @@ def inputs(tmp_path_factory):
                         str(work / target)], check=True)
 
     image("astronaut.png", "photo.jpg")
+    shutil.copy(os.path.join(ROOT, "Tests/browser/fixtures/photo.heic"), work / "photo.heic")  # a phone photo: HEIC with irot
     for name, source in [("style.png", "strokes"), ("a.png", "strokes"), ("b.png", "mosaic"), ("painting.png", "mosaic")]:
         image(source + ".png", name, 32)
     for name in ["astronaut", "coffee"]:

@@ -1,4 +1,4 @@
-// Shared checks for the PNG and JPEG libFuzzer harnesses (see run.sh).
+// Shared checks for the image codecs' libFuzzer harnesses (see run.sh).
 //
 // Each harness feeds the input to the CImageCodecs probe and, when the header is acceptable, to
 // the decoder, exactly as Sources/StyleIO/ImageFile.swift does, then checks what the C API
@@ -76,6 +76,15 @@ static void fuzz_codec(const uint8_t *data, size_t size, fuzz_probe_fn probe, fu
             const char *comments[] = {"fuzz"};
             erc = cic_jpeg_encode(out, width, height, 1 + (int)(size % 100), comments, 1, &encoded, &length, err, sizeof(err));
             FUZZ_CHECK(erc == 0 && encoded != NULL, "jpeg re-encode: %s", err);
+            cic_free(encoded);
+        }
+        if (plane <= 65536 && width <= 16383 && height <= 16383) {  // WebP encoding is slow: small images only
+            const uint8_t xmp[] = "<x:xmpmeta>fuzz</x:xmpmeta>";
+            erc = cic_webp_encode(out, width, height, 1 + (int)(size % 100), xmp, sizeof(xmp) - 1, &encoded, &length, err, sizeof(err));
+            FUZZ_CHECK(erc == 0 && encoded != NULL, "webp re-encode: %s", err);
+            uint32_t w3 = 0, h3 = 0;
+            FUZZ_CHECK(cic_webp_probe(encoded, length, &w3, &h3, err, sizeof(err)) == 0 && w3 == width && h3 == height,
+                       "re-encoded WebP probes as %ux%u", w3, h3);
             cic_free(encoded);
         }
     }

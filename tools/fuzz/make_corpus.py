@@ -198,9 +198,22 @@ def make_unpickle():
             write("unpickle", "pkl_" + name.replace("/", "_"), b"\x01" + z.read(pkl))
 
 
+# ----------------------------------------------------- WebP, HEIF/AVIF, TIFF, GIF and BMP
+
+def make_formats():
+    """The decoder test fixtures (tools/make_image_fixtures.py formats), each in its fuzzer's corpus."""
+    fixtures = ROOT / "Tests" / "ImageFixtures" / "formats"
+    corpus = {"webp": "webp", "heic": "heif", "avif": "heif", "tiff": "tiff", "gif": "gif", "bmp": "bmp"}
+    for path in sorted(fixtures.iterdir()):
+        kind = corpus.get(path.name.split("-")[0])
+        if kind and path.suffix != ".npy":
+            write(kind, path.name, path.read_bytes())
+
+
 def main():
     make_png()
     make_jpeg()
+    make_formats()
     make_npy()
     make_safetensors()
     make_unpickle()

@@ -2,12 +2,13 @@
 # Builds and runs the fuzzers, one after another, each for SECONDS (default 60), and prints the
 # executions, crashes, hangs, out-of-memory and sanitizer reports of each.
 #
-#   tools/fuzz/run.sh [SECONDS] [png|jpeg|npy|safetensors|unpickle ...]     (default: all five)
+#   tools/fuzz/run.sh [SECONDS] [png|jpeg|webp|heif|tiff|gif|bmp|npy|safetensors|unpickle ...]   (default: all ten)
 #   tools/fuzz/run.sh --build-only
 #
 # Fuzzers (all libFuzzer, one process each):
-#   png, jpeg     C harnesses (png_fuzz.c, jpeg_fuzz.c) calling Sources/CImageCodecs directly,
-#                 clang -fsanitize=fuzzer,address,undefined (libpng/libjpeg are the system ones).
+#   png, jpeg, webp, heif, tiff, gif, bmp
+#                 C harnesses (<name>_fuzz.c) calling Sources/CImageCodecs directly (heif: HEIC and
+#                 AVIF), clang -fsanitize=fuzzer,address,undefined (the codec libraries are the system ones).
 #   npy           Swift harness (swift_fuzz.swift -D FUZZ_NPY): NPY.read and ImageFile.read(data:),
 #   safetensors   (-D FUZZ_SAFETENSORS): SafeTensorsFile header parsing, tensor reads, write round trip;
 #                 swiftc -sanitize=fuzzer,address over Sources/StyleIO and three Sources/StyleCore files,
@@ -24,8 +25,8 @@
 # An input running longer than 30 s (FUZZ_TIMEOUT) counts as a hang: a 1 Mpx decode and re-encode takes
 # well under a second of CPU, but a loaded 2-core machine stretches 10 s limits into false hangs.
 #
-# Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and libpng/libjpeg
-# headers. CLANG=/path/to/clang and SWIFTC=/path/to/swiftc override the compilers.
+# Needs clang with the libFuzzer runtime (the Swift toolchain's clang has it) and the codec libraries'
+# headers (tools/setup-deps.sh installs them). CLANG=/path/to/clang and SWIFTC=/path/to/swiftc override the compilers.
 # The system libpng and libjpeg are not instrumented, so libFuzzer sees no coverage inside them and
 # ASan does not check their memory accesses. LIBPNG_SRC=/path/to/libpng-1.6.x and
 # LIBJPEG_SRC=/path/to/libjpeg-turbo (source trees, e.g. the tags matching the system's versions;
@@ -41,7 +42,7 @@ SECONDS_EACH=60
 if [[ ${1:-} == --build-only ]]; then BUILD_ONLY=1; shift
 elif [[ ${1:-} =~ ^[0-9]+$ ]]; then SECONDS_EACH=$1; shift
 fi
-ALL=(png jpeg npy safetensors unpickle)
+ALL=(png jpeg webp heif tiff gif bmp npy safetensors unpickle)
 if [[ $# -gt 0 ]]; then SELECTED=("$@"); else SELECTED=("${ALL[@]}"); fi
 
 SWIFTC=${SWIFTC:-$(command -v swiftc)}
@@ -53,7 +54,7 @@ LINKER=() SWIFT_LINKER=()
 if command -v ld.lld >/dev/null 2>&1 || [[ -x $(dirname "$CLANG")/ld.lld ]]; then LINKER=(-fuse-ld=lld) SWIFT_LINKER=(-use-ld=lld); fi
 mkdir -p "$OUT"
 
-CODEC_SOURCES=("$ROOT"/Sources/CImageCodecs/png_codec.c "$ROOT"/Sources/CImageCodecs/jpeg_codec.c "$ROOT"/Sources/CImageCodecs/atomic_cleanup.c)
+CODEC_SOURCES=("$ROOT"/Sources/CImageCodecs/*.c)
 C_FLAGS=(-g -O1 -fno-omit-frame-pointer -I "$ROOT/Sources/CImageCodecs/include" -I "$ROOT/Sources/CImageCodecs" -I "$ROOT/Sources/CCrypto/include")
 PNG_LINK=(-lpng16 -lz)
 if [[ -n ${LIBPNG_SRC:-} ]]; then
@@ -82,10 +83,13 @@ if [[ -n ${LIBJPEG_SRC:-} ]]; then
     JPEG_LINK=("$lib/libjpeg.a")
 fi
 
+# The codec libraries beyond libpng/libjpeg (Package.swift's CImageCodecs linker settings).
+OTHER_LINK=(-lwebp -lwebpdemux -lwebpmux -lheif -ltiff -lgif -lpthread)
+
 build_c() {  # name
     echo "building $1_fuzz (clang: $CLANG)"
     "$CLANG" "${LINKER[@]}" "${C_FLAGS[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -lm -o "$OUT/$1_fuzz"
+        "$FUZZ/$1_fuzz.c" "${CODEC_SOURCES[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" "${OTHER_LINK[@]}" -lm -o "$OUT/$1_fuzz"
 }
 
 build_swift() {  # name DEFINE
@@ -106,12 +110,12 @@ build_swift() {  # name DEFINE
     "$SWIFTC" "${sflags[@]}" -enable-testing -module-name StyleIO -emit-module -emit-module-path "$b/StyleIO.swiftmodule" -c \
         "$ROOT"/Sources/StyleIO/*.swift -o "$b/StyleIO.o"
     "$SWIFTC" "${sflags[@]}" "${SWIFT_LINKER[@]}" -D "$define" -module-name Fuzz "$FUZZ/swift_fuzz.swift" "$b/StyleIO.o" "$b/StyleCore.o" \
-        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" -lcrypto -o "$OUT/${name}_fuzz"
+        "${objects[@]}" "${PNG_LINK[@]}" "${JPEG_LINK[@]}" "${OTHER_LINK[@]}" -lcrypto -o "$OUT/${name}_fuzz"
 }
 
 build() {
     case $1 in
-        png|jpeg) build_c "$1" ;;
+        png|jpeg|webp|heif|tiff|gif|bmp) build_c "$1" ;;
         npy) build_swift npy FUZZ_NPY ;;
         safetensors) build_swift safetensors FUZZ_SAFETENSORS ;;
         unpickle) python3 -c 'import atheris' 2>/dev/null || { echo "unpickle: needs atheris (pip install atheris)"; return 1; } ;;
@@ -134,6 +138,7 @@ for name in "${SELECTED[@]}"; do
     start=$(date +%s)
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$FUZZ/lsan.supp:print_suppressions=0} \
         "${cmd[@]}" -max_total_time="$SECONDS_EACH" -timeout=${FUZZ_TIMEOUT:-30} -rss_limit_mb=2560 -malloc_limit_mb=${MALLOC_LIMIT_MB:-512} -print_final_stats=1 \
         "${dict[@]}" -artifact_prefix="$work/artifacts/" "$work/corpus" "$FUZZ/corpus/$name" > "$work/log" 2>&1 || true
     elapsed=$(( $(date +%s) - start ))

@@ -1,13 +1,17 @@
-// PNG and JPEG decoding/encoding over libpng and libjpeg(-turbo), plus a signal-safe registry of
-// temporary files for atomic writes.
+// Image decoding/encoding over kept libraries — PNG (libpng), JPEG (libjpeg-turbo), WebP (libwebp),
+// HEIF/HEIC and AVIF (libheif), TIFF (libtiff), GIF (giflib) — and a small BMP reader, plus a
+// signal-safe registry of temporary files for atomic writes.
 //
 // Conventions shared by every codec function:
 //  * images in memory are float32 planar (3,H,W), channel-major then row-major, values in [0,1];
 //  * functions return 0 on success, or -1 with a one-line message in `err` (always NUL-terminated,
-//    at most `errlen` bytes). libpng/libjpeg errors are caught with setjmp/longjmp: a bad file never
-//    aborts the process and nothing is ever printed to stderr;
+//    at most `errlen` bytes). Library errors are caught (setjmp/longjmp for libpng/libjpeg, error
+//    handlers and return codes for the others): a bad file never aborts the process and nothing is
+//    ever printed to stderr;
 //  * decoders work on a whole file already in memory, so a truncated file is simply "the data ends
-//    too early" and is reported as "truncated PNG: …" / "truncated JPEG: …".
+//    too early" and is reported as "truncated PNG: …" / "truncated JPEG: …" (and so on per format);
+//  * every probe reports the size as displayed (after the orientation the format carries), and the
+//    matching decode takes exactly that size back (checked again); alpha is composited over white.
 #ifndef STYLE_CIMAGECODECS_H
 #define STYLE_CIMAGECODECS_H
 
@@ -73,6 +77,74 @@ int cic_jpeg_decode(const uint8_t *data, size_t size, float *out, uint32_t width
 int cic_jpeg_encode(const float *image, uint32_t width, uint32_t height, int quality,
                     const char *const *comments, int ncomments,
                     uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
+// MARK: - WebP
+
+/// Reads a WebP header (simple lossy/lossless or extended VP8X, still or animated) and the EXIF
+/// orientation of its EXIF chunk. `width`/`height` are the size as displayed (canvas size for an
+/// animation; swapped for orientations 5–8).
+int cic_webp_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                   char *err, size_t errlen);
+
+/// Decodes a lossy or lossless WebP (the first frame of an animation, on its canvas) into `out`,
+/// (3,H,W) float32 in [0,1], alpha over white, EXIF orientation applied.
+int cic_webp_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
+                    char *err, size_t errlen);
+
+/// Encodes (3,H,W) float32 as a WebP: lossy at `quality` 1–99, lossless at 100 (8-bit levels kept
+/// exactly). `xmp` (`xmplen` bytes, NULL when 0) is stored as the XMP chunk of an extended (VP8X)
+/// file. Sides must be ≤ 16383. On success `*out` is a malloc'd buffer freed with `cic_free`.
+int cic_webp_encode(const float *image, uint32_t width, uint32_t height, int quality,
+                    const uint8_t *xmp, size_t xmplen,
+                    uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
+// MARK: - HEIF (HEIC) and AVIF
+
+/// Reads the primary image of a HEIF file (HEVC-coded HEIC or AV1-coded AVIF). `width`/`height`
+/// are the size libheif displays: after the irot/imir/clap transforms of the file. EXIF orientation
+/// is not read: the HEIF specification makes irot/imir authoritative (phone photos carry both, and
+/// applying both would rotate twice).
+int cic_heif_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                   char *err, size_t errlen);
+
+/// Decodes the primary image (8-bit or deeper, alpha over white) with its transforms applied.
+int cic_heif_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
+                    char *err, size_t errlen);
+
+// MARK: - TIFF
+
+/// Reads the first page's header and its orientation tag (274; size swapped for 5–8).
+int cic_tiff_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                   char *err, size_t errlen);
+
+/// Decodes the first page: 8- and 16-bit gray, RGB and CMYK (with or without alpha, contiguous or
+/// planar strips) at full precision; any other layout libtiff can read (tiles, palette, 1-bit,
+/// YCbCr, …) through its RGBA reader at 8 bits. Orientation applied; CMYK converted naively.
+int cic_tiff_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
+                    char *err, size_t errlen);
+
+// MARK: - GIF
+
+/// Reads the logical screen and the first image descriptor: the canvas holds both.
+int cic_gif_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                  char *err, size_t errlen);
+
+/// Decodes the first frame (interlaced or not) on its canvas; its transparent colour and the
+/// canvas outside the frame are white.
+int cic_gif_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
+                   char *err, size_t errlen);
+
+// MARK: - BMP
+
+/// Reads a Windows BMP header (core, INFO, V2–V5).
+int cic_bmp_probe(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                  char *err, size_t errlen);
+
+/// Decodes 1/4/8-bit palette (uncompressed, RLE8, RLE4), 16/24/32-bit (uncompressed or bit
+/// fields) BMPs, bottom-up or top-down. Alpha only where a bit-field mask names it (V4/V5 or
+/// ALPHABITFIELDS), over white; plain 32-bit pixels' fourth byte is padding, as in Windows.
+int cic_bmp_decode(const uint8_t *data, size_t size, float *out, uint32_t width, uint32_t height,
+                   char *err, size_t errlen);
 
 /// Frees a buffer returned by an encoder.
 void cic_free(void *p);
