@@ -121,17 +121,17 @@ def test_pick_a_bundled_style_then_download_keeps_the_names(browser, downloads):
     choose(browser, "content", SAMPLES / "coffee.png")
     set_value(browser, "mode", "transformer")
     set_value(browser, "size", "128")
-    set_value(browser, "format", "jpg")
+    set_value(browser, "format", "webp")
     browser.find_element("id", "run").click()
     assert wait_for_result(browser, wait) == [128, 85]  # coffee.png is 384×256
     assert "waves.jpg" in browser.find_element("id", "metadata").text  # the bundled image went up as a style part
     download = browser.find_element("id", "download")
-    assert download.get_attribute("download") == "coffee_stylized_waves.jpg"
+    assert download.get_attribute("download") == "coffee_stylized_waves.webp"
     download.click()
-    target = downloads / "coffee_stylized_waves.jpg"
+    target = downloads / "coffee_stylized_waves.webp"
     wait(browser, 30).until(lambda _: target.exists() and not (downloads / (target.name + ".crdownload")).exists())
     with Image.open(target) as image:
-        assert image.format == "JPEG" and image.size == (128, 85)
+        assert image.format == "WEBP" and image.size == (128, 85)
         image.load()
 
 
