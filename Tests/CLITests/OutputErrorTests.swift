@@ -102,14 +102,16 @@ final class OutputErrorTests: CLITestCase {
     }
 
     func testUnsupportedExtension() throws {
-        try expectError(run("out.bmp"), ["out.bmp", "unsupported extension '.bmp'", ".png, .jpg, .jpeg or .npy"])
-        try expectError(run("out"), ["no extension", ".png, .jpg, .jpeg or .npy"])
+        try expectError(run("out.xcf"), ["out.xcf", "unsupported extension '.xcf'", ".png, .jpg, .jpeg, .webp or .npy"])
+        try expectError(run("out.bmp"), ["out.bmp", "'.bmp' files can be read but not written", ".png, .jpg, .jpeg, .webp or .npy"])
+        try expectError(run("out"), ["no extension", ".png, .jpg, .jpeg, .webp or .npy"])
         try expectError(run(""), ["cannot write"])
     }
 
     func testUnsupportedExtensionIsReportedBeforeAnyWork() throws {
         // A bad output name must not wait for (or be masked by) the inputs or the model.
-        try expectError(["missing.png", "style.png", "-o", "out.gif", "-q"], ["out.gif", "unsupported extension '.gif'"])
+        try expectError(["missing.png", "style.png", "-o", "out.gif", "-q"], ["out.gif", "'.gif' files can be read but not written"])
+        try expectError(["missing.png", "style.png", "-o", "out.xcf", "-q"], ["out.xcf", "unsupported extension '.xcf'"])
     }
 
     func testSuccessfulRunReplacesExistingOutputAtomically() throws {
