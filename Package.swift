@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ], resources: [.copy("Web")]),
+        ], resources: [.copy("Web"), .copy("Styles")]),
         .executableTarget(name: "stylize", dependencies: [
             "StyleCore", "StyleIO", "StyTr2", "GramStyle", "StyleTransfer", "StyleBatch", "StyleVideo", "StyleServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -29,6 +29,7 @@ enum MultipartForm {
 
     /// The parts of `body`; malformed or truncated bodies give a 400.
     static func parse(_ body: ByteBuffer, boundary: String) throws -> [FormPart] {
+        try refuseNonASCIIHeaderNames(body, boundary: boundary)
         let parser = MultipartParser(boundary: boundary)
         var parts: [FormPart] = []
         var headers: [(String, String)] = []
@@ -67,6 +68,38 @@ enum MultipartForm {
         guard !open else { throw APIError(.badRequest, "the multipart/form-data body ends inside a part (truncated upload?)") }
         guard !parts.isEmpty else { throw APIError(.badRequest, "the multipart/form-data body has no parts; is the boundary right?") }
         return parts
+    }
+
+    /// MultipartKit 4.7.1 looks each part-header name byte up in a 128-entry table, so a byte ≥ 0x80 there
+    /// traps and one request would stop the server: such names are a 400 here first. Its parser starts a name
+    /// only after "--boundary\r\n" and after a header line's "\n", and a client's boundary never occurs in
+    /// its data, so checking the lines after every "--boundary\r\n" (each line once) covers every name.
+    static func refuseNonASCIIHeaderNames(_ body: ByteBuffer, boundary: String) throws {
+        let delimiter = Array("--\(boundary)\r\n".utf8)
+        let (cr, lf, colon) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: ":"))
+        try body.withUnsafeReadableBytes { bytes in
+            var checked = 0  // header lines before this offset were checked
+            var i = 0
+            while i + delimiter.count <= bytes.count {
+                guard bytes[i] == delimiter[0], bytes[i + 1] == delimiter[1],
+                      delimiter.indices.allSatisfy({ bytes[i + $0] == delimiter[$0] }) else { i += 1; continue }
+                i += delimiter.count
+                guard i >= checked else { continue }
+                var line = i
+                while line < bytes.count, bytes[line] != cr {  // up to the empty line that ends the headers
+                    var j = line
+                    while j < bytes.count, bytes[j] != colon, bytes[j] != cr {
+                        guard bytes[j] < 0x80 else {
+                            throw APIError(.badRequest, "a multipart part header name has a non-ASCII byte (header names are ASCII tokens, RFC 7578)")
+                        }
+                        j += 1
+                    }
+                    while j < bytes.count, bytes[j] != lf { j += 1 }
+                    line = j + 1
+                }
+                checked = line
+            }
+        }
     }
 
     /// The value of `name=value` or `name="value"` in a header such as Content-Disposition.

@@ -12,6 +12,14 @@ func buildRouter(_ service: StyleService) -> Router<BasicRequestContext> {
     router.get("/v1/health") { _, _ in jsonResponse(["status": "ok"]) }
     router.get("/v1/ready") { _, _ in try ready(service) }
     router.get("/v1/info") { _, _ in jsonResponse(ServiceInfo(service)) }
+    router.get("/v1/styles") { _, _ in jsonResponse(service.bundledStyles.listing) }
+    router.get("/v1/styles/:name") { _, context in try service.bundledStyles.response(context.parameters.get("name") ?? "", thumbnail: false) }
+    router.get("/v1/styles/:name/thumbnail") { _, context in try service.bundledStyles.response(context.parameters.get("name") ?? "", thumbnail: true) }
+    router.post("/v1/decode") { request, _ in
+        let maxPixels = service.configuration.maxPixels
+        let jpeg = try await service.readForm(request, checkRoom: false) { try DisplayImage.jpeg(parts: $0, maxPixels: maxPixels) }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+    }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition(work: service.work, jobs: service.jobs, cache: service.engine.styles))))

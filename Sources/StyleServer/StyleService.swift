@@ -15,6 +15,7 @@ public final class StyleService: @unchecked Sendable {
     let jobs: JobStore
     let metrics = ServerMetrics()
     let assets: WebAssets
+    let bundledStyles: BundledStyles
     let blas: BLAS.Info?
     private let lock = NSLock()
     private var stopping = false
@@ -25,6 +26,7 @@ public final class StyleService: @unchecked Sendable {
         work = WorkQueue(workers: configuration.workers, queueLimit: configuration.queueLimit)
         jobs = JobStore(lifetime: configuration.jobLifetime, maxFinished: configuration.maxFinishedJobs)
         assets = try WebAssets.load()
+        bundledStyles = try BundledStyles.load()
         blas = try? BLAS.load()
     }
 
@@ -36,13 +38,23 @@ public final class StyleService: @unchecked Sendable {
         return !stopping
     }
 
-    /// Reads a multipart body (413 past the upload limit, counted while it streams) into a checked, decoded
-    /// request; `job` requests get previews.
+    /// Reads a multipart body into a checked, decoded request; `job` requests get previews.
     func decodedRequest(_ request: Request, job: Bool) async throws -> DecodedRequest {
+        let (engine, configuration) = (engine, configuration)
+        return try await readForm(request, checkRoom: true) { parts in
+            let style = try StyleRequest(parts: parts, engine: engine, previewEvery: job ? configuration.previewEvery : nil)
+            return try DecodedRequest(style, limits: configuration)
+        }
+    }
+
+    /// Reads a multipart body (413 past the upload limit, counted while it streams), then parses it and runs
+    /// `use` on the parts off Swift's cooperative pool. `checkRoom` refuses (503) before reading when the
+    /// work queue is full.
+    func readForm<T: Sendable>(_ request: Request, checkRoom: Bool, _ use: @escaping @Sendable ([FormPart]) throws -> T) async throws -> T {
         let limit = configuration.maxUploadBytes
         let tooLarge = APIError(.contentTooLarge, "the upload is larger than this server's limit of \(limit >> 20) MiB (--max-upload-mb)")
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
-        try work.checkRoom()  // refuse before reading and decoding an upload there is no room for
+        if checkRoom { try work.checkRoom() }  // refuse before reading and decoding an upload there is no room for
         let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
         var body = ByteBuffer()
         for try await chunk in request.body {
@@ -51,12 +63,8 @@ public final class StyleService: @unchecked Sendable {
         }
         // Parsing and decoding take milliseconds of CPU each: off Swift's cooperative pool (two threads on two
         // cores), so /v1/health and the event loops stay responsive under load.
-        let (engine, configuration, received) = (engine, configuration, body)
-        return try await NIOThreadPool.singleton.runIfActive {
-            let parts = try MultipartForm.parse(received, boundary: boundary)
-            let style = try StyleRequest(parts: parts, engine: engine, previewEvery: job ? configuration.previewEvery : nil)
-            return try DecodedRequest(style, limits: configuration)
-        }
+        let received = body
+        return try await NIOThreadPool.singleton.runIfActive { try use(try MultipartForm.parse(received, boundary: boundary)) }
     }
 
     /// Stylises and encodes on a worker; `job` (if any) receives progress, previews and cancellation.

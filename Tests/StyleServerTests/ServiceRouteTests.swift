@@ -44,8 +44,9 @@ final class ServiceRouteTests: XCTestCase {
         let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         XCTAssertEqual(document?["openapi"] as? String, "3.1.0")
         let paths = (document?["paths"] as? [String: Any])?.keys.sorted()
-        XCTAssertEqual(paths, ["/", "/metrics", "/openapi.json", "/v1/health", "/v1/info", "/v1/jobs", "/v1/jobs/{id}",
-                               "/v1/jobs/{id}/events", "/v1/jobs/{id}/result", "/v1/ready", "/v1/stylize"])
+        XCTAssertEqual(paths, ["/", "/metrics", "/openapi.json", "/v1/decode", "/v1/health", "/v1/info", "/v1/jobs", "/v1/jobs/{id}",
+                               "/v1/jobs/{id}/events", "/v1/jobs/{id}/result", "/v1/ready", "/v1/styles", "/v1/styles/{name}",
+                               "/v1/styles/{name}/thumbnail", "/v1/stylize"])
         // The form the contract describes is the one the server reads: every option field, with the library's choices.
         for route in ["/v1/stylize", "/v1/jobs"] {
             let post = ((document?["paths"] as? [String: Any])?[route] as? [String: Any])?["post"] as? [String: Any]
@@ -89,7 +90,7 @@ final class ServiceRouteTests: XCTestCase {
             XCTAssertEqual(wrong.error?.error, "the bearer token is wrong")
             let right = try await client.execute(uri: "/v1/info", method: .get, headers: [.authorization: "Bearer \(token)"])
             XCTAssertEqual(right.status, .ok)
-            for open in ["/v1/health", "/", "/openapi.json"] {
+            for open in ["/v1/health", "/", "/openapi.json", "/v1/styles", "/v1/styles/mosaic"] {
                 let response = try await client.execute(uri: open, method: .get)
                 XCTAssertEqual(response.status, .ok, open)
             }
@@ -109,6 +110,15 @@ final class ServiceRouteTests: XCTestCase {
         XCTAssertThrowsError(try MultipartForm.parse(many.body, boundary: Form.boundary)) {
             XCTAssertEqual(($0 as? APIError)?.message, "the form has more than 64 parts")
         }
+        // A non-ASCII byte in a part-header name is a 400 (MultipartKit would trap on it); in a value it is fine.
+        for (i, head) in ["\u{e9}: x\r\n", "Content-Type: image/png\r\nX-\u{e9}: y\r\n"].enumerated() {
+            let body = "--B\r\nContent-Disposition: form-data; name=\"content\"\r\n\(head)\r\nabc\r\n--B--\r\n"
+            XCTAssertThrowsError(try MultipartForm.parse(ByteBuffer(string: body), boundary: "B"), "case \(i)") {
+                XCTAssertEqual(($0 as? APIError)?.message, "a multipart part header name has a non-ASCII byte (header names are ASCII tokens, RFC 7578)")
+            }
+        }
+        let utf8Name = "--B\r\nContent-Disposition: form-data; name=\"style\"; filename=\"\u{e9}.png\"\r\n\r\nabc\r\n--B--\r\n"
+        XCTAssertEqual(try MultipartForm.parse(ByteBuffer(string: utf8Name), boundary: "B").map(\.filename), ["\u{e9}.png"])
         XCTAssertEqual(StyleRequest.label("../../etc/passwd", default: "x"), "passwd")
         XCTAssertEqual(StyleRequest.label("a\nb", default: "x"), "ab")
         XCTAssertEqual(RenderedImage.headerValue("é\nx%"), "%C3%A9, x%25")

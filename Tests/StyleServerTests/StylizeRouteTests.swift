@@ -120,6 +120,13 @@ final class StylizeRouteTests: XCTestCase {
         }
         XCTAssertEqual(response.status, .badRequest)
         XCTAssertEqual(response.error?.error, "the multipart/form-data body ends inside a part (truncated upload?)")
+        // One request with a non-ASCII part-header name used to trap in MultipartKit and stop the server.
+        let evil = ByteBuffer(string: "--\(Form.boundary)\r\n\u{e9}: x\r\n\r\nabc\r\n--\(Form.boundary)--\r\n")
+        let refused = try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/stylize", method: .post, headers: Form.headers, body: evil)
+        }
+        XCTAssertEqual(refused.status, .badRequest)
+        XCTAssertEqual(refused.error?.error, "a multipart part header name has a non-ASCII byte (header names are ASCII tokens, RFC 7578)")
     }
 
     func testUploadOverTheLimitIs413() async throws {

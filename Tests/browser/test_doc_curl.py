@@ -22,7 +22,7 @@ def curl_lines():
 
 def test_the_service_article_curl_commands_work(tmp_path):
     lines = curl_lines()
-    assert len(lines) == 4, lines
+    assert len(lines) == 5, lines
     for name, sample in [("photo.jpg", "chelsea.png"), ("style.png", "strokes.png")]:
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(ROOT / "tools/samples" / sample), "-vf", "scale=64:-2",
                         str(tmp_path / name)], check=True)
@@ -37,6 +37,8 @@ def test_the_service_article_curl_commands_work(tmp_path):
             job_id = json.loads(run.stdout)["id"]
         if command.endswith("/events"):
             assert "\"state\":\"done\"" in run.stdout.replace(" ", ""), run.stdout[-1000:]
+        if "-o mosaic.jpg" in command:
+            assert (tmp_path / "mosaic.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
         if "-o out.png" in command:
             assert (tmp_path / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert job_id
