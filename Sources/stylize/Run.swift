@@ -10,8 +10,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Stylise CONTENT with one or more STYLE images and write OUTPUT (the default command).")
 
-    @Argument(help: "Content image (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).") var content: String
-    @Argument(help: "Style image(s) (any format the content may be), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
+    @OptionGroup var inputs: InputArguments<Run>
     @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg, .webp or .npy (exact float32, unclamped); - for stdout. Batch: the output directory.") var output: String
     @Option(help: "Format for -o - and batch runs (default png).") var format: OutputFormat?
     @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
@@ -20,9 +19,10 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No messages on stderr except warnings and errors.") var quiet = false
     @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error.") var json = false
 
-    func validate() throws {
-        guard !styles.isEmpty else { throw ValidationError("Missing expected argument '<styles> ...': give at least one style image") }
-    }
+    func validate() throws { try inputs.requireInputAndStyles() }
+
+    var content: String { inputs.input! }
+    var styles: [String] { inputs.styles }
 
     var isBatch: Bool { BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) }
 
@@ -106,6 +106,11 @@ struct Run: ParsableCommand {
             }
         }
     }
+}
+
+extension Run: InputArgumentsHelp {
+    static let input = ArgumentHelp("Content image (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).", valueName: "content")
+    static let styles = ArgumentHelp("Style image(s) (any format the content may be), several blended (see --style-blend); or one directory or quoted glob pattern (batch).")
 }
 
 /// An image file, or standard input for "-".
