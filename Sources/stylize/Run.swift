@@ -15,16 +15,24 @@ struct Run: ParsableCommand {
     @Option(help: "Format for -o - and batch runs (default png).") var format: OutputFormat?
     @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
     @Option(help: "Batch: JSON-lines record, one line per pair (default: OUT/stylize-manifest-I-of-N.jsonl).") var manifest: String?
+    @Option(help: "Batch: a file of content paths, one a line, each with STYLE; or, with no STYLE, of content<TAB>style lines. Relative paths start from the list's directory.") var list: String?
     @OptionGroup var style: StyleArguments
     @Flag(name: .shortAndLong, help: "No messages on stderr except warnings and errors.") var quiet = false
-    @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error.") var json = false
+    @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error; in a batch also each pair's status (written, skipped or failed).") var json = false
 
-    func validate() throws { try inputs.requireInputAndStyles() }
+    func validate() throws {
+        guard list != nil else { return try inputs.requireInputAndStyles() }
+        guard inputs.styles.isEmpty else {
+            throw ValidationError("--list takes one STYLE argument (the list holds content paths) or none (it holds content<TAB>style lines), not \(inputs.styles.count + 1)")
+        }
+    }
 
-    var content: String { inputs.input! }
-    var styles: [String] { inputs.styles }
+    /// The content argument; with --list, the list (what a record of the whole run names).
+    var content: String { list ?? inputs.input! }
+    /// The style arguments; with --list, the one positional argument, if any.
+    var styles: [String] { list == nil ? inputs.styles : inputs.input.map { [$0] } ?? [] }
 
-    var isBatch: Bool { BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) }
+    var isBatch: Bool { list != nil || BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) }
 
     func run() throws {
         installSignalHandlers()
@@ -32,14 +40,14 @@ struct Run: ParsableCommand {
         var record = ResultRecord(content: content, styles: styles, output: output)
         do {
             if isBatch {
-                guard styles.count == 1, style.styleBlend == nil else {
+                guard styles.count == 1 || list != nil, style.styleBlend == nil else {
                     throw StyleError.invalidArgument("a batch takes one style argument (a file, directory or pattern) and no {style_blend}")
                 }
                 guard output != "-" else { throw StyleError.invalidArgument("a batch writes files: -o names its output directory, not -") }
                 return try runBatch(style.styleOptions())
             }
             guard shard == nil, manifest == nil else {
-                throw StyleError.invalidArgument("{\(shard != nil ? "shard" : "manifest")} is for batch runs (a directory or pattern as input)")
+                throw StyleError.invalidArgument("{\(shard != nil ? "shard" : "manifest")} is for batch runs (a directory or pattern as input, or --list)")
             }
             let options = try style.styleOptions()
             let stylizer = try Stylizer(options: options, weights: style.weightsLocation, styleCount: styles.count)
