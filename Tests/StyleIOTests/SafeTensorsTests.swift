@@ -332,6 +332,9 @@ final class SafeTensorsTests: XCTestCase {
         try assertRejectedHeader("{\"a\":nul}", "header is not valid JSON: invalid literal, expected 'null' at byte 8")
         try assertRejectedHeader("{} x", "header is not valid JSON: unexpected 'x' after the top-level value at byte 3")
         try assertRejectedHeader("{\"a\":01}", "leading zero")
+        // Foundation's parsers take both of these (one reason SafeTensorsJSON.swift exists).
+        try assertRejectedHeader(#"{"a":[1],}"#, "header is not valid JSON: expected a string key, found '}' at byte 9")
+        try assertRejectedHeader(#"{"a":[1,]}"#, "header is not valid JSON: unexpected ']' at byte 8")
         try assertRejectedHeader("{\"a\":\"\\q\"}", "invalid escape")
         try assertRejectedHeader("{\"a\":\"\\ud800\"}", "unpaired surrogate")
         try assertRejectedHeader("{\"a\":\"tab\there\"}", "control character in string")
@@ -355,6 +358,8 @@ final class SafeTensorsTests: XCTestCase {
                                  "tensor 'w' has a 'shape' that is a string, not an array")
         try assertRejectedHeader(#"{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0],
                                  "tensor 'w' has shape entry 1.5; dimensions must be non-negative integers")
+        try assertRejectedHeader(#"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0],
+                                 "tensor 'w' has shape entry 1.0; dimensions must be non-negative integers")  // JSONDecoder reads 1
         try assertRejectedHeader(#"{"w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0],
                                  "tensor 'w' has shape entry true")
         try assertRejectedHeader(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, data: [0, 0, 0, 0],
