@@ -43,6 +43,20 @@ public struct Conv2dGeometry: Sendable, Equatable {
     func tileRows(budget: Int = 4 << 20) -> Int {
         max(1, min(outHeight, budget / max(1, patch * outWidth)))
     }
+
+    /// Runs `body` on each tile of `tileRows()` output rows, top to bottom, with one column buffer
+    /// ((C·KH·KW), rows·OW floats) that all tiles reuse.
+    func forEachRowTile(_ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let rows = tileRows()
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: patch * rows * outWidth)
+        defer { col.deallocate() }
+        var y0 = 0
+        while y0 < outHeight {
+            let y1 = min(outHeight, y0 + rows)
+            body(y0..<y1, col)
+            y0 = y1
+        }
+    }
 }
 
 public enum Activation: Sendable { case none, relu }
@@ -63,17 +77,11 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
         gemm(m: g.outChannels, n: plane, k: g.channels, a: weight.data, lda: g.channels, b: input.data, ldb: plane,
              beta: bias == nil ? 0 : 1, c: out.data, ldc: plane)
     } else {
-        let rows = g.tileRows()
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patch * rows * g.outWidth)
-        defer { col.deallocate() }
-        var y0 = 0
-        while y0 < g.outHeight {
-            let y1 = min(g.outHeight, y0 + rows)
-            im2col(input.data, g, rows: y0..<y1, into: col)
-            let n = (y1 - y0) * g.outWidth
+        g.forEachRowTile { rows, col in
+            im2col(input.data, g, rows: rows, into: col)
+            let n = rows.count * g.outWidth
             gemm(m: g.outChannels, n: n, k: g.patch, a: weight.data, lda: g.patch, b: col, ldb: n,
-                 beta: bias == nil ? 0 : 1, c: out.data + y0 * g.outWidth, ldc: plane)
-            y0 = y1
+                 beta: bias == nil ? 0 : 1, c: out.data + rows.lowerBound * g.outWidth, ldc: plane)
         }
     }
     if activation == .relu { reluInPlace(out) }
@@ -123,17 +131,11 @@ public func conv2dBackwardInput(_ dOut: Tensor, weight: Tensor, inputShape: [Int
              b: dOut.data, ldb: plane, c: dIn.data, ldc: plane)
         return dIn
     }
-    let rows = g.tileRows()
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patch * rows * g.outWidth)
-    defer { col.deallocate() }
-    var y0 = 0
-    while y0 < g.outHeight {
-        let y1 = min(g.outHeight, y0 + rows)
-        let n = (y1 - y0) * g.outWidth
+    g.forEachRowTile { rows, col in
+        let n = rows.count * g.outWidth
         gemm(transA: true, m: g.patch, n: n, k: g.outChannels, a: weight.data, lda: g.patch,
-             b: dOut.data + y0 * g.outWidth, ldb: plane, c: col, ldc: n)
-        col2imAdd(col, g, rows: y0..<y1, into: dIn.data)
-        y0 = y1
+             b: dOut.data + rows.lowerBound * g.outWidth, ldb: plane, c: col, ldc: n)
+        col2imAdd(col, g, rows: rows, into: dIn.data)
     }
     return dIn
 }
