@@ -50,7 +50,7 @@ public enum Activation: Sendable { case none, relu }
 /// Output (OC,OH,OW) = conv(input (C,H,W), weight (OC,C,KH,KW)) + bias (OC), then activation.
 /// GEMM over im2col tiles of a few output rows, so no full im2col buffer exists at high resolution.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Padding = .zero(0),
-                   activation: Activation = .none) -> Tensor {
+                   activation: Activation = .none, precision: Precision = .fp32) -> Tensor {
     let g = Conv2dGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
     let out = Tensor(shape: [g.outChannels, g.outHeight, g.outWidth])
     let plane = g.outHeight * g.outWidth
@@ -61,7 +61,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
     if g.isPointwise {
         // weight (OC,C) · input (C,HW)
         gemm(m: g.outChannels, n: plane, k: g.channels, a: weight.data, lda: g.channels, b: input.data, ldb: plane,
-             beta: bias == nil ? 0 : 1, c: out.data, ldc: plane)
+             beta: bias == nil ? 0 : 1, c: out.data, ldc: plane, precision: precision)
     } else {
         let rows = g.tileRows()
         let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patch * rows * g.outWidth)
@@ -72,7 +72,7 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
             im2col(input.data, g, rows: y0..<y1, into: col)
             let n = (y1 - y0) * g.outWidth
             gemm(m: g.outChannels, n: n, k: g.patch, a: weight.data, lda: g.patch, b: col, ldb: n,
-                 beta: bias == nil ? 0 : 1, c: out.data + y0 * g.outWidth, ldc: plane)
+                 beta: bias == nil ? 0 : 1, c: out.data + y0 * g.outWidth, ldc: plane, precision: precision)
             y0 = y1
         }
     }

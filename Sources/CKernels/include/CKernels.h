@@ -11,9 +11,10 @@ typedef enum { SK_ISA_GENERIC = 0, SK_ISA_AVX2 = 1, SK_ISA_AVX512 = 2, SK_ISA_AV
 
 /// 1 when this CPU (and its OS) can run `isa`: AVX2 (and the tiles-on-AVX2 check) needs AVX2+FMA, AVX-512 F/BW/DQ/VL.
 int sk_isa_supported(sk_isa isa);
-/// 1 when STYLIZE_ENABLE_AVX512=1 opts in to the AVX-512 variants, which no CPU we test on could run.
-int sk_isa_untested_opt_in(void);
-/// The variant chosen without sk_isa_select: AVX-512 when supported and opted in, else AVX2 when supported.
+/// The variant STYLIZE_KERNELS names (generic, avx2, avx512): -1 when unset or empty, -2 for any other value.
+int sk_isa_forced(void);
+/// The variant chosen without sk_isa_select: the one STYLIZE_KERNELS forces when the CPU can run it, else
+/// AVX-512 when supported, else AVX2 when supported, else generic.
 sk_isa sk_isa_default(void);
 /// The variant every kernel runs now (sk_isa_default until sk_isa_select changes it).
 sk_isa sk_isa_active(void);
@@ -59,5 +60,16 @@ void sk_winograd_output_transform_backward(const float *dy, const sk_winograd_ge
 /// the pixel they mirror, zero pads drop out. Channels [c0, c1) only, so tasks on disjoint channels do not race.
 void sk_winograd_input_transform_backward(const float *vbar, const sk_winograd_geometry *g, long c0, long c1,
                                           long ty0, long ty1, long tiles, float *dx);
+
+#include <stdint.h>
+
+/// C (M,N) = alpha·op(A)·op(B) + beta·C, row-major as cblas_sgemm, with A and B rounded to bf16 and fp32 accumulation.
+void sk_bf16_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc);
+/// uint16 elements of one head's packed bf16 keys and values.
+long sk_attention_bf16_packed_count(long nk, long dh);
+void sk_attention_bf16_pack(const float *k, long ldk, const float *v, long ldv, long nk, long dh, uint16_t *packed);
+void sk_attention_bf16_rows(const float *q, long ldq, long nq, const uint16_t *packed, long nk, long dh, float scale,
+                            float *out, long ldo, long query_block, long key_block);
 
 #endif
