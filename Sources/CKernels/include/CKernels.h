@@ -63,12 +63,32 @@ void sk_winograd_input_transform_backward(const float *vbar, const sk_winograd_g
 
 #include <stdint.h>
 
-/// C (M,N) = alpha·op(A)·op(B) + beta·C, row-major as cblas_sgemm, with A and B rounded to bf16 and fp32 accumulation.
+/// bf16 kernels: bf16 operands (fp32 rounded to nearest even), fp32 accumulation. NATIVE runs AVX512-BF16's
+/// vdpbf16ps; EMULATED the same tiles and pair order on fp32 FMAs, on any x86-64 CPU (tests check it everywhere).
+typedef enum { SK_BF16_EMULATED = 0, SK_BF16_NATIVE = 1 } sk_bf16_variant;
+/// 1 when the CPU (and OS) can run the native variant: AVX-512 F/BW/DQ/VL and AVX512-BF16.
+int sk_bf16_native_supported(void);
+/// The variant the bf16 kernels run: native where supported, unless sk_bf16_select chose another.
+sk_bf16_variant sk_bf16_active(void);
+/// Makes the bf16 kernels run `variant`; 0 and no change when the CPU cannot run it.
+int sk_bf16_select(sk_bf16_variant variant);
+/// The bf16 bits of x, rounded to nearest even (a NaN stays NaN), and that value back as a float.
+uint16_t sk_bf16_bits(float x);
+float sk_bf16_round(float x);
+
+/// C (M,N) = alpha·op(A)·op(B) + beta·C, row-major like cblas_sgemm, with op(A) (M,K) and op(B) (K,N) rounded to
+/// bf16 and fp32 accumulation; beta = 0 never reads C. Single-threaded. Each element sums K in fixed blocks of
+/// 256, two k per step (odd k, then even, as vdpbf16ps), so its value does not depend on M, N or any split.
 void sk_bf16_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
                   const float *b, long ldb, float beta, float *c, long ldc);
-/// uint16 elements of one head's packed bf16 keys and values.
+
+/// uint16 elements of one head's keys (nk,dh) and values (nk,dh) packed by sk_attention_bf16_pack (a multiple of 32).
 long sk_attention_bf16_packed_count(long nk, long dh);
+/// Packs one head's keys and values (row strides ldk, ldv) as bf16 pairs for sk_attention_bf16_rows; `packed`
+/// is 64-byte aligned.
 void sk_attention_bf16_pack(const float *k, long ldk, const float *v, long ldv, long nk, long dh, uint16_t *packed);
+/// sk_attention_rows with Q·Kᵀ and P·V as bf16 dot products (Q·scale and P rounded to bf16), fp32 accumulation
+/// and an fp32 online softmax; query_block and key_block round up to 12 and 32.
 void sk_attention_bf16_rows(const float *q, long ldq, long nq, const uint16_t *packed, long nk, long dh, float scale,
                             float *out, long ldo, long query_block, long key_block);
 
