@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PNGTestSupport
+import StyleCore
 import StyleIO
 import XCTest
 @testable import StyleServer
