@@ -10,7 +10,7 @@ import StyleCore
 
 /// The whole contents of a file. Errors (`StyleError.io`) name the path and say what went wrong:
 /// missing, a directory, unreadable, or failing mid-read. Works for /proc files (which report size 0).
-func readWholeFile(_ path: String) throws -> [UInt8] {
+public func readWholeFile(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         let code = errno

@@ -136,13 +136,10 @@ public final class StyleService: @unchecked Sendable {
     func drain() async {
         lock.withLock { stopping = true }
         work.stopAccepting()
-        let deadline = Date().addingTimeInterval(configuration.shutdownGrace)
-        while Date() < deadline, !work.isIdle {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        if await work.waitUntilIdle(timeout: configuration.shutdownGrace) { return }
         work.rejectWaiting()
         for job in jobs.all { job.cancel() }
-        while !work.isIdle { try? await Task.sleep(for: .milliseconds(50)) }
+        _ = await work.waitUntilIdle(timeout: .infinity)
     }
 
     /// The HTTP application on `configuration.host`:`port`.

@@ -12,6 +12,9 @@ final class WorkQueue: @unchecked Sendable {
     private var running = 0
     private var accepting = true
     private var threads: [Thread] = []
+    /// Callers of `waitUntilIdle`, by ticket, resumed once nothing runs or waits (or at their timeout).
+    private var idleWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    private var nextTicket = 0
 
     init(workers: Int, queueLimit: Int) {
         self.workers = max(1, workers)
@@ -33,8 +36,40 @@ final class WorkQueue: @unchecked Sendable {
 
     /// Nothing running or waiting.
     var isIdle: Bool {
-        let now = load
-        return now.running == 0 && now.waiting == 0
+        condition.lock(); defer { condition.unlock() }
+        return isIdleLocked
+    }
+
+    private var isIdleLocked: Bool { running == 0 && waiting.isEmpty }
+
+    /// Returns true as soon as nothing runs or waits (at once if so now), false if `timeout` seconds
+    /// pass first. Woken by the worker that finishes the last work, not by polling.
+    func waitUntilIdle(timeout: Double) async -> Bool {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if isIdleLocked {
+                condition.unlock()
+                return continuation.resume(returning: true)
+            }
+            let ticket = nextTicket
+            nextTicket += 1
+            idleWaiters[ticket] = continuation
+            condition.unlock()
+            guard timeout.isFinite else { return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(0, timeout)) { [self] in
+                condition.lock()
+                let expired = idleWaiters.removeValue(forKey: ticket)
+                condition.unlock()
+                expired?.resume(returning: false)
+            }
+        }
+    }
+
+    /// Takes the idle waiters if the queue is idle now (called with the lock held; resume them after unlocking).
+    private func takeIdleWaitersLocked() -> [CheckedContinuation<Bool, Never>] {
+        guard isIdleLocked, !idleWaiters.isEmpty else { return [] }
+        defer { idleWaiters = [:] }
+        return Array(idleWaiters.values)
     }
 
     /// Queues `work`; throws a 503 when every worker is busy and the queue is full, or after `stopAccepting`.
@@ -80,8 +115,10 @@ final class WorkQueue: @unchecked Sendable {
         condition.lock()
         let dropped = waiting
         waiting = []
+        let woken = takeIdleWaitersLocked()
         condition.unlock()
         for item in dropped { item.reject(APIError.busy("the server is shutting down", retryAfter: 5)) }
+        for waiter in woken { waiter.resume(returning: true) }
     }
 
     private func workLoop() {
@@ -95,7 +132,11 @@ final class WorkQueue: @unchecked Sendable {
             running += 1
             condition.unlock()
             work()
-            condition.lock(); running -= 1; condition.unlock()
+            condition.lock()
+            running -= 1
+            let woken = takeIdleWaitersLocked()
+            condition.unlock()
+            for waiter in woken { waiter.resume(returning: true) }
         }
     }
 }

@@ -95,12 +95,3 @@ func parseList<T>(_ field: String, _ text: String, _ kind: String, _ item: (Stri
         return value
     }
 }
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-}

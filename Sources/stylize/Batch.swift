@@ -17,7 +17,9 @@ extension Run {
     func runBatch(_ options: StyleOptions) throws {
         let environment = ProcessInfo.processInfo.environment
         let shard = try shardToRun(environment)
-        let plan = try BatchPlan(content: content, style: styles[0], directory: output, format: (format ?? .png).format)
+        let format = (format ?? .png).format
+        let plan = try list.map { try BatchPlan(list: $0, style: styles.first, directory: output, format: format) }
+            ?? BatchPlan(content: content, style: styles[0], directory: output, format: format)
         let grant = CPUGrant.current(environment: environment)
         WorkerLimit.set(grant?.threads)
         let stylizer = try Stylizer(options: options, weights: style.weightsLocation)
@@ -37,28 +39,35 @@ extension Run {
         }
         let digests = InputDigests()
         var written = 0, skipped = 0, done = 0
-        func record(_ pair: BatchPlan.Pair, _ status: ManifestEntry.Status, since started: Double, error: Error? = nil) throws {
+        /// The pair's manifest line and, with --json, its record; `shape`: the output's (written or skipped).
+        func record(_ pair: BatchPlan.Pair, _ status: ManifestEntry.Status, since started: Double, shape: [Int]? = nil, error: Error? = nil) throws {
             done += 1
+            let seconds = monotonicSeconds() - started
             let message = error.map { cliMessage($0, content: pair.content, styles: [pair.style]) }
             if let message { fputs("error: \(oneLine("\(pair.content) with \(pair.style): \(message)"))\n", stderr) }
-            try manifest.append(ManifestEntry(pair: pair, status: status, seconds: monotonicSeconds() - started,
-                                              error: message, shard: shard, shardPairs: mine.count))
-            if json && status == .failed {
+            try manifest.append(ManifestEntry(pair: pair, status: status, seconds: seconds, error: message, shard: shard, shardPairs: mine.count))
+            if json {
                 var result = ResultRecord(content: pair.content, styles: [pair.style], output: pair.output)
+                result.status = status
+                if let shape { result.finish(stylizer, shape: shape, seconds: seconds) }
                 result.error = message
                 result.print()
             }
         }
+        // Grouped once (not filtered per style): a list of pairs may name as many styles as pairs.
+        let pairsByStyle = Dictionary(grouping: mine, by: \.style)
         for style in plan.styles {
             var prepared: Result<PreparedStyle, Error>?
-            for pair in mine where pair.style == style {
+            for pair in pairsByStyle[style] ?? [] {
                 let started = monotonicSeconds()
+                var recordedShape: [Int]?
                 let state = ResumeCheck.state(of: pair.output) { stored in
-                    try pairMetadata(stylizer, pair, result: Tensor(shape: try Self.recordedShape(stored)), digests: digests)
+                    recordedShape = try Self.recordedShape(stored)
+                    return try pairMetadata(stylizer, pair, result: Tensor(shape: recordedShape!), digests: digests)
                 }
                 if state == .current {
                     skipped += 1
-                    try record(pair, .skipped, since: started)
+                    try record(pair, .skipped, since: started, shape: recordedShape)
                     if !quiet { fputs("[\(done)/\(mine.count)] \(pair.output): up to date, skipped\n", stderr) }
                     continue
                 }
@@ -74,13 +83,8 @@ extension Run {
                     try ImageFile.write(result, to: pair.output, quality: options.quality,
                                         metadata: try pairMetadata(stylizer, pair, result: result, digests: digests))
                     written += 1
-                    try record(pair, .written, since: started)
+                    try record(pair, .written, since: started, shape: result.shape)
                     if !quiet { fputs("[\(done)/\(mine.count)] \(pair.output)\n", stderr) }
-                    if json {
-                        var record = ResultRecord(content: pair.content, styles: [pair.style], output: pair.output)
-                        record.finish(stylizer, result: result, seconds: monotonicSeconds() - started)
-                        record.print()
-                    }
                 } catch {
                     bar.finish()
                     try record(pair, .failed, since: started, error: error)

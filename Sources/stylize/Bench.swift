@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine (speed figures live here, not in tests).",
         subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramEvaluation.self, ConvLayer.self,
-                      GramDefaultRun.self])
+                      GramDefaultRun.self, PlanBench.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
@@ -87,9 +87,7 @@ struct StyTr2Forward: ParsableCommand {
             let styleSide = styleSize ?? max(width, height)
             let c = StyTr2Configuration.official, cnnChannels = [256, 256, 256, 256, 128, 128, 64, 64, 3]
             let model = try StyTr2Model(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
-            let content = Tensor(shape: [3, height, width]), style = Tensor(shape: [3, styleSide, styleSide])
-            for i in 0..<content.count { content[i] = Float(i % 251) / 251 }
-            for i in 0..<style.count { style[i] = Float(i % 241) / 241 }
+            let content = benchImage([3, height, width], period: 251), style = benchImage([3, styleSide, styleSide], period: 241)
             let best = try bestSeconds(of: repeats) {
                 _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha, precision: precision)
             }
@@ -139,8 +137,7 @@ struct GramStep: ParsableCommand {
         do {
             let info = try BLAS.load()
             let vgg = VGG19.random(seed: 2022, layout: .normalised)
-            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
-            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            let content = benchImage([3, size, size], period: 251), style = benchImage([3, size, size], period: 241)
             var options = GramOptions()
             guard let kind = StyleLossKind(rawValue: styleLoss), mrfStride >= 1 else {
                 throw StyleError.invalidArgument("--style-loss must be gram, mrf or both and --mrf-stride at least 1")
@@ -149,11 +146,9 @@ struct GramStep: ParsableCommand {
             options.mrf.styleStride = mrfStride
             options.steps = 1
             options.lineSearch = .none
-            _ = try gramStylize(content: content, style: style, network: vgg, options: options)
+            _ = try gramStylize(content: content, style: style, network: vgg, options: options)  // warm-up: one step
             options.steps = steps
-            let t0 = monotonicSeconds()
-            _ = try gramStylize(content: content, style: style, network: vgg, options: options)
-            let perStep = (monotonicSeconds() - t0) / Double(steps)
+            let perStep = try bestSeconds(of: 1) { _ = try gramStylize(content: content, style: style, network: vgg, options: options) } / Double(steps)
             print(String(format: "gram L-BFGS step %d² (style loss %@): %.2f s, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
                          size, styleLoss, perStep, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
@@ -172,8 +167,7 @@ struct ConvLayer: ParsableCommand {
         do {
             let info = try BLAS.load()
             guard size >= 4, channels >= 16 else { throw StyleError.invalidArgument("--size must be at least 4 and --channels at least 16") }
-            let x = Tensor(shape: [channels, size, size]), w = Tensor(shape: [channels, channels, 3, 3]), b = Tensor(shape: [channels])
-            for i in 0..<x.count { x[i] = Float(i % 251) / 251 }
+            let x = benchImage([channels, size, size], period: 251), w = Tensor(shape: [channels, channels, 3, 3]), b = Tensor(shape: [channels])
             for i in 0..<w.count { w[i] = Float(i % 13) * 0.01 - 0.06 }
             let weights = Winograd3x3Weights(w)
             var y = x
@@ -206,8 +200,7 @@ struct GramEvaluation: ParsableCommand {
             case "random": net = try RandomFeatureNetwork(seed: 0)
             default: throw StyleError.invalidArgument("--network must be vgg19 or random, not '\(network)'")
             }
-            let content = Tensor(shape: [3, size, size]), style = Tensor(shape: [3, size, size])
-            for i in 0..<content.count { content[i] = Float(i % 251) / 251; style[i] = Float(i % 241) / 241 }
+            let content = benchImage([3, size, size], period: 251), style = benchImage([3, size, size], period: 241)
             let objective = try GramObjective(network: net, content: content, style: style, options: GramOptions())
             let gradient = Tensor(shape: content.shape)
             let best = try bestSeconds(of: repeats, warmUp: true) { _ = try objective.evaluate(content, gradient: gradient) }
@@ -222,6 +215,14 @@ func peakRSSMegabytes() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
+}
+
+/// A deterministic input of `shape`: element i is (i mod period) / period. Content and style use
+/// different primes (251, 241), so the two never line up.
+func benchImage(_ shape: [Int], period: Int) -> Tensor {
+    let t = Tensor(shape: shape)
+    for i in 0..<t.count { t[i] = Float(i % period) / Float(period) }
+    return t
 }
 
 /// Shortest wall time of `repeats` runs of body (at least one), after an untimed one if `warmUp`.

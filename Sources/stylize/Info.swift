@@ -13,7 +13,7 @@ struct Info: ParsableCommand {
         CPU:           \(info.cpu.brand.isEmpty ? "unknown" : info.cpu.brand) (\(info.cpu.vendor))
         CPU flags:     \(info.cpu.flagSummary)
         BLAS library:  \(info.library)
-        BLAS config:   \(info.config.trimmingTrailingSpaces)
+        BLAS config:   \(info.config.trimmingSpaces)
         BLAS core:     \(info.core)
         OpenBLAS pick: \(info.openBLASChoice)
         why:           \(info.reason)
@@ -30,12 +30,4 @@ func precisionSummary(_ cpu: CPUFeatures) -> String {
     let refused = Precision.allCases.compactMap { p in p.unavailability(on: cpu).map { "\(p.rawValue) \($0)" } }
     return Precision.available(on: cpu).map(\.rawValue).joined(separator: ", ")
         + (refused.isEmpty ? "" : " (" + refused.joined(separator: "; ") + ")")
-}
-
-extension String {
-    var trimmingTrailingSpaces: String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
 }

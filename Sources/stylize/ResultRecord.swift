@@ -1,4 +1,5 @@
 import Foundation
+import StyleBatch
 import StyleCore
 import StyleTransfer
 
@@ -7,6 +8,8 @@ struct ResultRecord: Encodable {
     var content: String
     var styles: [String]
     var output: String
+    /// Batch runs: written, skipped (already current) or failed, as in the manifest; nil for a single run.
+    var status: ManifestEntry.Status?
     var width: Int?
     var height: Int?
     var mode: String?
@@ -21,7 +24,12 @@ struct ResultRecord: Encodable {
     }
 
     mutating func finish(_ stylizer: Stylizer, result: Tensor, seconds: Double) {
-        width = result.shape[2]; height = result.shape[1]
+        finish(stylizer, shape: result.shape, seconds: seconds)
+    }
+
+    /// `shape`: the result's [3, H, W] (for a skipped pair, the size its output records).
+    mutating func finish(_ stylizer: Stylizer, shape: [Int], seconds: Double) {
+        width = shape[2]; height = shape[1]
         mode = stylizer.mode.rawValue
         weightsSHA256 = stylizer.weights?.sha256
         seed = stylizer.weights == nil ? stylizer.options.gram.seed : nil

@@ -10,21 +10,29 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Stylise CONTENT with one or more STYLE images and write OUTPUT (the default command).")
 
-    @Argument(help: "Content image (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).") var content: String
-    @Argument(help: "Style image(s) (any format the content may be), several blended (see --style-blend); or one directory or quoted glob pattern (batch).") var styles: [String] = []
+    @OptionGroup var inputs: InputArguments<Run>
     @Option(name: .shortAndLong, help: "Output file: .png, .jpg/.jpeg, .webp or .npy (exact float32, unclamped); - for stdout. Batch: the output directory.") var output: String
     @Option(help: "Format for -o - and batch runs (default png).") var format: OutputFormat?
     @Option(help: "Batch: run shard I of N (I/N; pair k of the sorted pairs is shard k mod N's), or auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (see tools/slurm, tools/kubernetes).") var shard: String?
     @Option(help: "Batch: JSON-lines record, one line per pair (default: OUT/stylize-manifest-I-of-N.jsonl).") var manifest: String?
+    @Option(help: "Batch: a file of content paths, one a line, each with STYLE; or, with no STYLE, of content<TAB>style lines. Relative paths start from the list's directory.") var list: String?
     @OptionGroup var style: StyleArguments
     @Flag(name: .shortAndLong, help: "No messages on stderr except warnings and errors.") var quiet = false
-    @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error.") var json = false
+    @Flag(help: "Print one JSON object per result on stdout: inputs, output, size, mode, weights or seed, seconds, error; in a batch also each pair's status (written, skipped or failed).") var json = false
 
     func validate() throws {
-        guard !styles.isEmpty else { throw ValidationError("Missing expected argument '<styles> ...': give at least one style image") }
+        guard list != nil else { return try inputs.requireInputAndStyles() }
+        guard inputs.styles.isEmpty else {
+            throw ValidationError("--list takes one STYLE argument (the list holds content paths) or none (it holds content<TAB>style lines), not \(inputs.styles.count + 1)")
+        }
     }
 
-    var isBatch: Bool { BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) }
+    /// The content argument; with --list, the list (what a record of the whole run names).
+    var content: String { list ?? inputs.input! }
+    /// The style arguments; with --list, the one positional argument, if any.
+    var styles: [String] { list == nil ? inputs.styles : inputs.input.map { [$0] } ?? [] }
+
+    var isBatch: Bool { list != nil || BatchPlan.isBatchInput(content) || styles.contains(where: BatchPlan.isBatchInput) }
 
     func run() throws {
         installSignalHandlers()
@@ -32,14 +40,14 @@ struct Run: ParsableCommand {
         var record = ResultRecord(content: content, styles: styles, output: output)
         do {
             if isBatch {
-                guard styles.count == 1, style.styleBlend == nil else {
+                guard styles.count == 1 || list != nil, style.styleBlend == nil else {
                     throw StyleError.invalidArgument("a batch takes one style argument (a file, directory or pattern) and no {style_blend}")
                 }
                 guard output != "-" else { throw StyleError.invalidArgument("a batch writes files: -o names its output directory, not -") }
                 return try runBatch(style.styleOptions())
             }
             guard shard == nil, manifest == nil else {
-                throw StyleError.invalidArgument("{\(shard != nil ? "shard" : "manifest")} is for batch runs (a directory or pattern as input)")
+                throw StyleError.invalidArgument("{\(shard != nil ? "shard" : "manifest")} is for batch runs (a directory or pattern as input, or --list)")
             }
             let options = try style.styleOptions()
             let stylizer = try Stylizer(options: options, weights: style.weightsLocation, styleCount: styles.count)
@@ -106,6 +114,11 @@ struct Run: ParsableCommand {
             }
         }
     }
+}
+
+extension Run: InputArgumentsHelp {
+    static let input = ArgumentHelp("Content image (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy float32 (3,H,W)), - for stdin, or a directory or quoted glob pattern of them (batch).", valueName: "content")
+    static let styles = ArgumentHelp("Style image(s) (any format the content may be), several blended (see --style-blend); or one directory or quoted glob pattern (batch).")
 }
 
 /// An image file, or standard input for "-".

@@ -26,8 +26,7 @@ struct Video: ParsableCommand {
           stylize video frames/%05d.png painting.png -o styled/ --fps 24
         """)
 
-    @Argument(help: "Input video file, directory of frames, or frame pattern (e.g. frames/%05d.png).") var input: String
-    @Argument(help: "Style image(s) (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy), several blended (see --style-blend).") var styles: [String] = []
+    @OptionGroup var inputs: InputArguments<Video>
     @Option(name: .shortAndLong, help: "Output video file (.mp4, .mkv, .mov, .webm, .avi, .nut), directory, or frame pattern.") var output: String
     @Option(help: "Frame rate of the output, e.g. 24 or 30000/1001 (default: the input's; frame sequences 25).") var fps: String?
     @Option(help: "Skip this much of the input first: seconds or [HH:]MM:SS[.ms].") var start: String?
@@ -41,9 +40,10 @@ struct Video: ParsableCommand {
     @OptionGroup var style: StyleArguments
     @Flag(name: .shortAndLong, help: "No messages on stderr except errors.") var quiet = false
 
-    func validate() throws {
-        guard !styles.isEmpty else { throw ValidationError("Missing expected argument '<styles> ...': give at least one style image") }
-    }
+    func validate() throws { try inputs.requireInputAndStyles() }
+
+    var input: String { inputs.input! }
+    var styles: [String] { inputs.styles }
 
     func run() throws {
         installVideoSignalHandlers()
@@ -109,6 +109,11 @@ func installVideoSignalHandlers() {
             _exit(128 + sig)
         }
     }
+}
+
+extension Video: InputArgumentsHelp {
+    static let input = ArgumentHelp("Input video file, directory of frames, or frame pattern (e.g. frames/%05d.png).", valueName: "input")
+    static let styles = ArgumentHelp("Style image(s) (PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP or .npy), several blended (see --style-blend).")
 }
 
 extension Stabilization: ExpressibleByArgument {}

@@ -65,22 +65,12 @@ final class SignalTests: CLITestCase {
 
     var arguments: [String] { ["big.npy", "style.png", "-o", "out.npy", "--weights", "weights.safetensors"] }
 
-    /// Asserts the state after an interrupted run: the old output intact, no temporaries, exit 128+signal.
-    func assertInterrupted(_ result: RunResult, signal: Int32, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertFalse(result.signaled, "the handler exits with _exit(128+signal): \(result)", file: file, line: line)
-        XCTAssertEqual(result.status, 128 + signal, "\(result)", file: file, line: line)
-        XCTAssertEqual(Files.temporaries(in: directory), [], "no temporary file left", file: file, line: line)
-        XCTAssertEqual(Files.read(path("out.npy")), previousOutput, "the previous output is untouched", file: file, line: line)
-    }
-
     /// The signal arrives while the model computes: after the mode line (inputs read, model loaded),
     /// once the process has spent 0.2 s of CPU time on the forward pass.
     func interruptDuringComputation(_ sig: Int32) throws {
         let process = try RunningStylize(arguments, directory: directory)
         let deadline = Date().addingTimeInterval(60)
-        while !process.stderrSoFar.contains("stylize: transformer mode") && process.process.isRunning && Date() < deadline {
-            usleep(5000)
-        }
+        process.waitWhileRunning(untilStderrContains: "stylize: transformer mode", timeout: 60)
         let computingFrom = try XCTUnwrap(cpuSeconds(process.pid), "the CPU time of the running process")
         while (cpuSeconds(process.pid) ?? .infinity) < computingFrom + 0.2 && process.process.isRunning && Date() < deadline {
             usleep(5000)
@@ -88,7 +78,7 @@ final class SignalTests: CLITestCase {
         XCTAssertTrue(process.process.isRunning, "still computing when the signal is sent; make the input larger")
         kill(process.pid, sig)
         let result = process.wait(timeout: 60)
-        assertInterrupted(result, signal: sig)
+        assertInterrupted(result, signal: sig, keeping: "out.npy")
         XCTAssertTrue(result.stderr.hasPrefix("stylize: transformer mode"), "\(result)")
         XCTAssertFalse(result.stderr.contains("error:"), "an interruption is not reported as an error: \(result)")
     }
@@ -106,11 +96,7 @@ final class SignalTests: CLITestCase {
         let seen = watch.wait(timeout: 120, stop: { !process.process.isRunning }) { $0.hasPrefix(".out.step0003.png.tmp-") }
         XCTAssertNotNil(seen, "the third snapshot's temporary file was created")
         kill(process.pid, SIGTERM)
-        let result = process.wait(timeout: 60)
-        XCTAssertFalse(result.signaled, "\(result)")
-        XCTAssertEqual(result.status, 128 + SIGTERM, "\(result)")
-        XCTAssertEqual(Files.temporaries(in: directory), [], "no temporary file left")
-        XCTAssertEqual(Files.read(path("out.png")), previousOutput, "the previous output is untouched")
+        assertInterrupted(process.wait(timeout: 60), signal: SIGTERM, keeping: "out.png")
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("out.step") }.sorted()
         XCTAssertEqual(snapshots.prefix(2), ["out.step0001.png", "out.step0002.png"])
         for name in snapshots {

@@ -164,4 +164,21 @@ final class JobRouteTests: XCTestCase {
             XCTAssertEqual(ready.status, .serviceUnavailable)
         }
     }
+
+    /// Work that ends within the grace period finishes; drain returns when the worker finishes it
+    /// (woken, not at the end of the hour's grace: the 60 s expectation would fail first).
+    func testShutdownLetsWorkThatEndsWithinTheGracePeriodFinish() async throws {
+        let service = try makeService(transformer: false) { $0.shutdownGrace = 3600 }
+        try await service.makeApplication().test(.router) { client in
+            let job = try await self.start(client, try self.gramForm(steps: 40))
+            _ = try await self.waitUntil(client, job) { $0.state != .queued }
+            let drained = self.expectation(description: "drain returned")
+            Task { await service.drain(); drained.fulfill() }
+            await self.fulfillment(of: [drained], timeout: 60)
+            let finished = try await self.status(client, job)
+            XCTAssertEqual(finished.state, .done)
+            XCTAssertEqual(finished.step, finished.steps, "every step ran: \(finished)")
+            XCTAssertTrue(service.work.isIdle)
+        }
+    }
 }

@@ -116,6 +116,8 @@ def inputs(tmp_path_factory):
         image(name + ".png", f"photos/{name}.jpg")
     for name in ["strokes", "mosaic"]:
         image(name + ".png", f"styles/{name}.jpg", 32)
+    (work / "photos.txt").write_text("photos/astronaut.jpg\nphotos/coffee.jpg\n")  # --list: content paths
+    (work / "pairs.tsv").write_text("photos/astronaut.jpg\tstyles/mosaic.jpg\nphotos/coffee.jpg\tstyles/strokes.jpg\n")
     for clip, seconds in [("clip.mp4", 2), ("clip.mov", 6)]:  # clip.mov outlasts --start 5
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", os.path.join(samples, "chelsea.png"), "-t", str(seconds),
                         "-r", "2", "-vf", "scale=48:32", "-pix_fmt", "yuv420p", str(work / clip)], check=True)
