@@ -34,8 +34,12 @@ public struct GramObjective {
     let contentLosses: [ContentLoss]
     let styleLosses: [(loss: StyleLoss, weight: Float)]
     let patchLosses: [PatchLoss]
-    /// Every layer a loss reads: the forward pass stops at the deepest.
+    /// Every layer a loss reads but the `gramLayers`: the forward pass stops at the deepest.
     let layers: Set<String>
+    /// Style layers no other term reads: the network hands over their Gram matrices only.
+    let gramLayers: Set<String>
+    /// Scratch memory of the network's evaluations, reused by every `evaluate` of this objective.
+    let buffers = EvaluationBuffers()
 
     /// Computes the content features and style Gram matrices (targets) once.
     /// - Throws: `StyleError.invalidArgument` for an unknown layer, a non-RGB image or one too small for the network.
@@ -87,7 +91,8 @@ public struct GramObjective {
         patchLosses = try patchLayers.map {
             try PatchLoss(layer: $0, styleFeatures: styleFeatures[$0]!, stride: options.mrf.styleStride, scale: scale)
         }
-        layers = Set(contentLayers).union(styleLayers.map(\.name)).union(patchLayers)
+        gramLayers = Set(styleLayers.map(\.name)).subtracting(contentLayers).subtracting(patchLayers)
+        layers = Set(contentLayers).union(styleLayers.map(\.name)).union(patchLayers).subtracting(gramLayers)
     }
 
     /// The loss at `image` (3,H,W); if `gradient` (same shape) is given, it receives d(total)/d(image).
@@ -97,7 +102,7 @@ public struct GramObjective {
         }
         if let gradient { precondition(gradient.shape == image.shape, "gradient \(gradient.shape) for image \(image.shape)") }
         var content = 0.0, style = 0.0, patch = 0.0
-        try network.evaluate(image, layers: layers, imageGradient: gradient) { layer, f, g in
+        try network.evaluate(image, layers: layers, gramLayers: gramLayers, buffers: buffers, imageGradient: gradient, loss: { layer, f, g in
             for loss in contentLosses where loss.layer == layer {
                 content += loss.evaluate(f, gradient: g, scale: contentWeight)
             }
@@ -107,7 +112,11 @@ public struct GramObjective {
             for loss in patchLosses where loss.layer == layer {
                 patch += loss.evaluate(f, gradient: g, scale: patchWeight)
             }
-        }
+        }, gramLoss: { layer, gram, dGram in
+            for (loss, weight) in styleLosses where loss.layer == layer {
+                style += Double(weight) * loss.evaluate(gram: gram, gramGradient: dGram, scale: styleWeight * weight)
+            }
+        })
         let tv = totalVariationWeight == 0 ? 0
             : totalVariation(image, gradient: gradient, scale: totalVariationWeight)
         return LossTerms(content: Double(contentWeight) * content,
