@@ -30,10 +30,7 @@ extension RandomFeatureNetwork {
                 im2colValid(input, height: h, width: w, kernel: k, outWidth: ow, pixels: range, into: col)
                 let out = features.map { $0 + range.lowerBound } ?? tile, ld = features == nil ? m : pixels
                 gemm(m: c, n: m, k: patch, a: weight, lda: patch, b: col, ldb: m, c: out, ldc: ld, parallel: false)
-                for i in 0..<c {
-                    let row = out + i * ld
-                    for j in 0..<m { row[j] = row[j] < 0 ? 0 : row[j] }
-                }
+                for i in 0..<c { reluRow(out + i * ld, count: m) }
                 syrkUpper(n: c, k: m, a: out, lda: ld, beta: b == first ? 0 : 1, c: partials + group * c * c, ldc: c)
             }
         }
@@ -53,10 +50,7 @@ extension RandomFeatureNetwork {
             let col = scratch + worker * perWorker, tile = col + patch * n
             let range = blocks.pixelRange(b), m = range.count, f = features + range.lowerBound
             gemm(m: c, n: m, k: c, a: s.data, lda: c, b: f, ldb: pixels, c: tile, ldc: m, parallel: false)
-            for i in 0..<c {
-                let t = tile + i * m, fi = f + i * pixels
-                for j in 0..<m { t[j] = fi[j] > 0 ? t[j] : 0 }
-            }
+            for i in 0..<c { maskRow(tile + i * m, where: f + i * pixels, count: m) }
             gemm(transA: true, m: patch, n: m, k: c, a: weight, lda: patch, b: tile, ldb: m, c: col, ldc: m, parallel: false)
             col2imValid(col, width: w, kernel: k, outWidth: ow, pixels: range, firstRow: firstRow(b), span: span(b),
                         into: slices + b * sliceFloats)
@@ -71,7 +65,7 @@ extension RandomFeatureNetwork {
                     let top = firstRow(b), rowsOfB = span(b)
                     guard iy >= top && iy < top + rowsOfB else { continue }
                     let src = slices + b * sliceFloats + (ch * rowsOfB + iy - top) * w
-                    for j in 0..<w { line[j] += src[j] }
+                    addRow(line, src, count: w)
                 }
             }
         }
@@ -108,8 +102,45 @@ func col2imValid(_ col: UnsafePointer<Float>, width w: Int, kernel k: Int, outWi
         while p < pixels.upperBound {
             let oy = p / ow, ox = p % ow, end = min(pixels.upperBound, (oy + 1) * ow)
             let dst = plane + oy * w + ox, from = src + (p - pixels.lowerBound)
-            for j in 0..<(end - p) { dst[j] += from[j] }
+            addRow(dst, from, count: end - p)
             p = end
         }
     }
+}
+
+// Row loops in explicit 8-float vectors: the package builds for baseline x86-64, where the compiler
+// leaves the selects of ReLU and its mask scalar.
+
+/// x[0..<n] ← max(x, 0) (ReLU in place).
+@inline(__always) func reluRow(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    var j = 0
+    while j + 8 <= n {
+        let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(x + j).storeBytes(of: v.replacing(with: 0, where: v .< 0), as: SIMD8<Float>.self)
+        j += 8
+    }
+    while j < n { x[j] = x[j] < 0 ? 0 : x[j]; j += 1 }
+}
+
+/// g[0..<n] ← g where the ReLU output y > 0, else 0 (ReLU backward in place).
+@inline(__always) func maskRow(_ g: UnsafeMutablePointer<Float>, where y: UnsafePointer<Float>, count n: Int) {
+    var j = 0
+    while j + 8 <= n {
+        let v = UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
+        let out = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(g + j).storeBytes(of: v.replacing(with: 0, where: out .<= 0), as: SIMD8<Float>.self)
+        j += 8
+    }
+    while j < n { g[j] = y[j] > 0 ? g[j] : 0; j += 1 }
+}
+
+/// x[0..<n] += y[0..<n].
+@inline(__always) func addRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) {
+    var j = 0
+    while j + 8 <= n {
+        let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(x + j).storeBytes(of: v, as: SIMD8<Float>.self)
+        j += 8
+    }
+    while j < n { x[j] += y[j]; j += 1 }
 }
