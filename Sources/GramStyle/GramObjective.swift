@@ -8,25 +8,29 @@ public struct LossTerms: Sendable, Equatable {
     public var style: Double
     /// τ·TV(image).
     public var totalVariation: Double
-    /// content + style + totalVariation: what the optimiser minimises.
+    /// ρ·(out-of-range penalty of the image), `rangePenalty`.
+    public var range: Double
+    /// content + style + totalVariation + range: what the optimiser minimises.
     public var total: Double
 
-    public init(content: Double = 0, style: Double = 0, totalVariation: Double = 0) {
-        self.content = content; self.style = style; self.totalVariation = totalVariation
-        total = content + style + totalVariation
+    public init(content: Double = 0, style: Double = 0, totalVariation: Double = 0, range: Double = 0) {
+        self.content = content; self.style = style; self.totalVariation = totalVariation; self.range = range
+        total = content + style + totalVariation + range
     }
 
     /// Only a total (for optimiser tests on plain functions).
-    public init(total: Double) { content = 0; style = 0; totalVariation = 0; self.total = total }
+    public init(total: Double) { content = 0; style = 0; totalVariation = 0; range = 0; self.total = total }
 }
 
 /// Gatys et al.'s loss for one content and one style image:
 /// α·Σ content_l + β·Σ w_l·style_l (+ β_mrf·Σ patch_l, Li & Wand's term, with `GramOptions.styleLoss`
-/// `.mrf` or `.both`) + τ·TV, each layer's term scaled as `GramOptions.lossScale` says, with its gradient
+/// `.mrf` or `.both`) + τ·TV + ρ·(out-of-range penalty), each layer's term scaled as `GramOptions.lossScale` says, with its gradient
 /// w.r.t. the image by backpropagation through the frozen network (hand-written backward, no autograd).
 public struct GramObjective {
     public let network: FeatureNetwork
     public let contentWeight: Float, styleWeight: Float, totalVariationWeight: Float
+    /// ρ, weight of `rangePenalty` (0 = off).
+    public let rangeWeight: Float
     /// β_mrf, weight of the patch term (0 unless `styleLoss` is `.mrf` or `.both`).
     public let patchWeight: Float
     /// Shape (3,H,W) of the content image; images evaluated must have it.
@@ -57,6 +61,7 @@ public struct GramObjective {
         contentWeight = options.contentWeight
         styleWeight = options.resolvedStyleWeight(for: network)
         totalVariationWeight = options.totalVariationWeight
+        rangeWeight = options.rangeWeight
         imageShape = content.shape
         precondition(blend.count == styles.count, "one blend weight per style")
         let contentLayers = options.contentLayers ?? network.defaultContentLayers
@@ -119,8 +124,9 @@ public struct GramObjective {
         })
         let tv = totalVariationWeight == 0 ? 0
             : totalVariation(image, gradient: gradient, scale: totalVariationWeight)
+        let range = rangeWeight == 0 ? 0 : rangePenalty(image, gradient: gradient, scale: rangeWeight)
         return LossTerms(content: Double(contentWeight) * content,
                          style: Double(styleWeight) * style + Double(patchWeight) * patch,
-                         totalVariation: Double(totalVariationWeight) * tv)
+                         totalVariation: Double(totalVariationWeight) * tv, range: Double(rangeWeight) * range)
     }
 }
