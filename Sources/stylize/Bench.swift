@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine (speed figures live here, not in tests).",
         subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramEvaluation.self, ConvLayer.self,
-                      GramDefaultRun.self, PlanBench.self])
+                      GramDefaultRun.self, GramLook.self, PlanBench.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
