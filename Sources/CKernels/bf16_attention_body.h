@@ -5,19 +5,7 @@
 // Packed per head (sk_attention_bf16_pack, 32-bit pairs): K as panels of 16 keys, kp[panel][d pair][key],
 // then V as slices of 16 features, vp[slice][key pair][feature].
 
-// 2^x for x ≤ 0 (attention_body.h's polynomial, relative error < 2e-7).
-INLINE BF_VF BF_NAME(exp2_neg)(BF_VF x) {
-    x = __builtin_elementwise_max(x, (BF_VF){0} - 126.0f);
-    BF_VF t = x + 12582912.0f, n = t - 12582912.0f, r = x - n;
-    BF_VF p = r * 1.5403530e-4f + 1.3333558e-3f;
-    p = p * r + 9.6181291e-3f;
-    p = p * r + 5.5504109e-2f;
-    p = p * r + 2.4022651e-1f;
-    p = p * r + 6.9314718e-1f;
-    p = p * r + 1.0f;
-    BF_VI bits = ((BF_VI)t - 0x4B400000 + 127) << 23;
-    return p * (BF_VF)bits;
-}
+SK_EXP2_NEG(BF_NAME(exp2_neg), BF_VF, BF_VI)
 
 // s (BF_MR, 16·nv), row stride lds = q pairs (BF_MR, dp) · the keys of panels kp, kp + pstride (nv = 1 or 2).
 INLINE void BF_NAME(att_scores)(const uint32_t *q, long dp, const uint32_t *kp, long pstride, float *s, long lds, const int nv) {
