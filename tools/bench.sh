@@ -66,6 +66,9 @@ row() {
   echo "| $label | $cell$cmp | $torch | $note; peak RSS $m1 MB |"
 }
 
+# bf16 rows where the CPU runs bf16 ("precision: fp32, bf16" in stylize info).
+bf16=0; [[ "$(field precision)" == "fp32, bf16"* ]] && bf16=1
+
 out=out/bench.md; mkdir -p out
 {
   echo "CPU: $cpu, $(nproc) cores, flags $(field 'CPU flags'); kernels: $kernels; precision: $(field precision)"
@@ -80,6 +83,13 @@ out=out/bench.md; mkdir -p out
   row "StyTr² 256²" "bench stytr2 --size 256" "stytr2 --size 256" "forward, seeded official-size weights"
   row "StyTr² 512² (798 GFLOP)" "bench stytr2 --size 512" "stytr2 --size 512" "forward, seeded official-size weights"
   [ $with1024 = 1 ] && row "StyTr² 1024²" "bench stytr2 --size 1024" "stytr2 --size 1024" "forward"
+  if [ $bf16 = 1 ]; then
+    row "bf16 gemm 2048³" "bench sgemm --precision bf16" - "the engine's AVX512-BF16 kernel, fp32 accumulation (rate against fp32 sgemm)"
+    row "attention core 4096 tokens, fp32" "bench attention --tokens 4096" - "softmax(QKᵀ)V, 8 heads of 64"
+    row "attention core 4096 tokens, bf16" "bench attention --tokens 4096 --precision bf16" - "QKᵀ and PV as bf16 dot products"
+    row "StyTr² 512², bf16" "bench stytr2 --size 512 --precision bf16" - "forward, bf16 operands, fp32 accumulation"
+    [ $with1024 = 1 ] && row "StyTr² 1024², bf16" "bench stytr2 --size 1024 --precision bf16" - "forward"
+  fi
   [ $highres = 1 ] && row "StyTr² 2048×1152, style 1024²" "bench stytr2 --size 2048x1152 --style-size 1024" - "forward, CNN decoder in bands"
   row "Gram objective evaluation 512², VGG-19" "bench gram-eval --size 512 --network vgg19" "gram --size 512" \
       "forward+backward (PyTorch: one torch.optim.LBFGS(max_iter=1) step, one evaluation)"

@@ -9,6 +9,8 @@ typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int
                          float, float *, int);
 static void *handle;
 static sgemm_fn p_sgemm;
+typedef void (*ssyrk_fn)(int, int, int, int, int, float, const float *, int, float, float *, int);
+static ssyrk_fn p_ssyrk;
 static char *(*p_corename)(void);
 static char *(*p_config)(void);
 static int (*p_get_threads)(void);
@@ -41,6 +43,7 @@ int sb_load(char *err, int errlen) {
     if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && map->l_name[0])
         snprintf(loaded_path, sizeof loaded_path, "%s", map->l_name);
     p_sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");
+    p_ssyrk = (ssyrk_fn)dlsym(handle, "cblas_ssyrk");  // optional: sb_ssyrk falls back to sgemm
     p_corename = (char *(*)(void))dlsym(handle, "openblas_get_corename");
     p_config = (char *(*)(void))dlsym(handle, "openblas_get_config");
     p_get_threads = (int (*)(void))dlsym(handle, "openblas_get_num_threads");
@@ -60,6 +63,7 @@ int sb_unload(void) {
     int r = dlclose(handle);
     handle = NULL;
     p_sgemm = NULL;
+    p_ssyrk = NULL;
     return r;
 }
 
@@ -74,3 +78,10 @@ void sb_sgemm(int transA, int transB, int M, int N, int K, float alpha,
               const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     p_sgemm(SB_ROW_MAJOR, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
+
+void sb_ssyrk_upper(int N, int K, float alpha, const float *A, int lda, float beta, float *C, int ldc) {
+    if (p_ssyrk) { p_ssyrk(SB_ROW_MAJOR, SB_UPPER, SB_NO_TRANS, N, K, alpha, A, lda, beta, C, ldc); return; }
+    p_sgemm(SB_ROW_MAJOR, SB_NO_TRANS, SB_TRANS, N, N, K, alpha, A, lda, A, lda, beta, C, ldc);
+}
+
+int sb_has_ssyrk(void) { return p_ssyrk != NULL; }

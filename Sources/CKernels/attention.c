@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "exp2_neg.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

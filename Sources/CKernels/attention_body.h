@@ -11,22 +11,7 @@ typedef int AT_NAME(vi) __attribute__((vector_size(4 * AT_VEC), aligned(4 * AT_V
 #define VI AT_NAME(vi)
 #define AT_TILE (2 * AT_VEC)   // columns of a full register tile
 
-// 2^x for x ≤ 0: x = n + r, |r| ≤ 1/2, 2^r by its degree-6 Taylor polynomial (relative error
-// < 2e-7), 2^n built in the exponent bits; x below −126 gives ~1e-38 (0 in any softmax sum).
-INLINE VF AT_NAME(exp2_neg)(VF x) {
-    x = __builtin_elementwise_max(x, (VF){0} - 126.0f);
-    VF t = x + 12582912.0f;                  // 1.5·2²³: rounds x to an integer in the low mantissa bits
-    VF n = t - 12582912.0f;
-    VF r = x - n;
-    VF p = r * 1.5403530e-4f + 1.3333558e-3f;
-    p = p * r + 9.6181291e-3f;
-    p = p * r + 5.5504109e-2f;
-    p = p * r + 2.4022651e-1f;
-    p = p * r + 6.9314718e-1f;
-    p = p * r + 1.0f;
-    VI bits = ((VI)t - 0x4B400000 + 127) << 23;
-    return p * (VF)bits;
-}
+SK_EXP2_NEG(AT_NAME(exp2_neg), VF, VI)
 
 // Address of feature d of column `col` (0…AT_TILE) of a tile whose first 16-key panel is kpanel (panels of dh×16).
 #define KCOL(kpanel, dh, d, col) ((kpanel) + ((col) / NR) * NR * (dh) + (d) * NR + (col) % NR)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Which instruction-set variant the kernels run: the best one the CPU can run, except AVX-512, which
-// no CPU we test on has had: it runs only when STYLIZE_ENABLE_AVX512=1 opts in (README, Performance).
+// Which instruction-set variant the kernels run: the best one the CPU can run (AVX-512, then AVX2+FMA,
+// then baseline x86-64), unless STYLIZE_KERNELS names one (StyleCore refuses names it cannot run).
 
 static _Atomic int active_isa = -1;   // -1: not chosen yet
 
@@ -23,13 +23,19 @@ int sk_isa_supported(sk_isa isa) {
     }
 }
 
-int sk_isa_untested_opt_in(void) {
-    const char *value = getenv("STYLIZE_ENABLE_AVX512");
-    return value != NULL && strcmp(value, "1") == 0;
+int sk_isa_forced(void) {
+    const char *value = getenv("STYLIZE_KERNELS");
+    if (value == NULL || value[0] == 0) return -1;
+    static const char *const names[] = {"generic", "avx2", "avx512"};
+    for (int isa = 0; isa < 3; isa++)
+        if (strcmp(value, names[isa]) == 0) return isa;
+    return -2;
 }
 
 sk_isa sk_isa_default(void) {
-    if (sk_isa_supported(SK_ISA_AVX512) && sk_isa_untested_opt_in()) return SK_ISA_AVX512;
+    int forced = sk_isa_forced();
+    if (forced >= 0 && sk_isa_supported((sk_isa)forced)) return (sk_isa)forced;
+    if (sk_isa_supported(SK_ISA_AVX512)) return SK_ISA_AVX512;
     if (sk_isa_supported(SK_ISA_AVX2)) return SK_ISA_AVX2;
     return SK_ISA_GENERIC;
 }

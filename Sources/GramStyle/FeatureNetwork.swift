@@ -36,6 +36,16 @@ public protocol FeatureNetwork: AnyObject {
     /// a network may instead stream (one layer's activations alive at a time), in any layer order.
     func evaluate(_ image: Tensor, layers: Set<String>, imageGradient: Tensor?,
                   loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void) throws
+
+    /// `evaluate(_:layers:imageGradient:loss:)`, and the layers of `gramLayers` (none of `layers`) handed
+    /// to `gramLoss(name, G, dG)` as their Gram matrix G = F·Fᵀ / (C·H·W) (C,C) rather than as
+    /// activations; when dG (zeroed, (C,C)) is given, `gramLoss` adds d(loss)/dG to it. A network may
+    /// then run those layers in pixel blocks, never holding their activations' gradient, with its
+    /// scratch memory in `buffers` (reused from call to call). The default runs the layers whole.
+    func evaluate(_ image: Tensor, layers: Set<String>, gramLayers: Set<String>, buffers: EvaluationBuffers,
+                  imageGradient: Tensor?,
+                  loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void,
+                  gramLoss: (_ layer: String, _ gram: Tensor, _ gramGradient: Tensor?) throws -> Void) throws
 }
 
 extension FeatureNetwork {
@@ -70,6 +80,27 @@ extension FeatureNetwork {
             let dImage = tape.backward(gradients: featureGradients, inputShape: image.shape)
             imageGradient.data.update(from: dImage.data, count: imageGradient.count)
         }
+    }
+
+    public func evaluate(_ image: Tensor, layers: Set<String>, gramLayers: Set<String>, buffers: EvaluationBuffers,
+                         imageGradient: Tensor?,
+                         loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void,
+                         gramLoss: (_ layer: String, _ gram: Tensor, _ gramGradient: Tensor?) throws -> Void) throws {
+        try evaluate(image, layers: layers.union(gramLayers), imageGradient: imageGradient) { layer, f, g in
+            try wholeLayerLoss(layer, f, g, gramLayers: gramLayers, loss: loss, gramLoss: gramLoss)
+        }
+    }
+
+    /// One layer's losses from its whole activations f (and their gradient g): `gramLoss` on its Gram
+    /// matrix when `gramLayers` holds it, else `loss`.
+    func wholeLayerLoss(_ layer: String, _ f: Tensor, _ g: Tensor?, gramLayers: Set<String>,
+                        loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void,
+                        gramLoss: (_ layer: String, _ gram: Tensor, _ gramGradient: Tensor?) throws -> Void) throws {
+        guard gramLayers.contains(layer) else { try loss(layer, f, g); return }
+        let gram = gramForward(f)
+        let dG = g.map { _ in Tensor(shape: gram.shape) }
+        try gramLoss(layer, gram, dG)
+        if let g, let dG { gramBackward(dG, features: f, into: g) }
     }
 
     /// Throws unless every name in `layers` is one of `layerNames`.

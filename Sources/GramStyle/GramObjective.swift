@@ -8,25 +8,29 @@ public struct LossTerms: Sendable, Equatable {
     public var style: Double
     /// τ·TV(image).
     public var totalVariation: Double
-    /// content + style + totalVariation: what the optimiser minimises.
+    /// ρ·(out-of-range penalty of the image), `rangePenalty`.
+    public var range: Double
+    /// content + style + totalVariation + range: what the optimiser minimises.
     public var total: Double
 
-    public init(content: Double = 0, style: Double = 0, totalVariation: Double = 0) {
-        self.content = content; self.style = style; self.totalVariation = totalVariation
-        total = content + style + totalVariation
+    public init(content: Double = 0, style: Double = 0, totalVariation: Double = 0, range: Double = 0) {
+        self.content = content; self.style = style; self.totalVariation = totalVariation; self.range = range
+        total = content + style + totalVariation + range
     }
 
     /// Only a total (for optimiser tests on plain functions).
-    public init(total: Double) { content = 0; style = 0; totalVariation = 0; self.total = total }
+    public init(total: Double) { content = 0; style = 0; totalVariation = 0; range = 0; self.total = total }
 }
 
 /// Gatys et al.'s loss for one content and one style image:
 /// α·Σ content_l + β·Σ w_l·style_l (+ β_mrf·Σ patch_l, Li & Wand's term, with `GramOptions.styleLoss`
-/// `.mrf` or `.both`) + τ·TV, each layer's term scaled as `GramOptions.lossScale` says, with its gradient
+/// `.mrf` or `.both`) + τ·TV + ρ·(out-of-range penalty), each layer's term scaled as `GramOptions.lossScale` says, with its gradient
 /// w.r.t. the image by backpropagation through the frozen network (hand-written backward, no autograd).
 public struct GramObjective {
     public let network: FeatureNetwork
     public let contentWeight: Float, styleWeight: Float, totalVariationWeight: Float
+    /// ρ, weight of `rangePenalty` (0 = off).
+    public let rangeWeight: Float
     /// β_mrf, weight of the patch term (0 unless `styleLoss` is `.mrf` or `.both`).
     public let patchWeight: Float
     /// Shape (3,H,W) of the content image; images evaluated must have it.
@@ -34,8 +38,12 @@ public struct GramObjective {
     let contentLosses: [ContentLoss]
     let styleLosses: [(loss: StyleLoss, weight: Float)]
     let patchLosses: [PatchLoss]
-    /// Every layer a loss reads: the forward pass stops at the deepest.
+    /// Every layer a loss reads but the `gramLayers`: the forward pass stops at the deepest.
     let layers: Set<String>
+    /// Style layers no other term reads: the network hands over their Gram matrices only.
+    let gramLayers: Set<String>
+    /// Scratch memory of the network's evaluations, reused by every `evaluate` of this objective.
+    let buffers = EvaluationBuffers()
 
     /// Computes the content features and style Gram matrices (targets) once.
     /// - Throws: `StyleError.invalidArgument` for an unknown layer, a non-RGB image or one too small for the network.
@@ -53,6 +61,7 @@ public struct GramObjective {
         contentWeight = options.contentWeight
         styleWeight = options.resolvedStyleWeight(for: network)
         totalVariationWeight = options.totalVariationWeight
+        rangeWeight = options.rangeWeight
         imageShape = content.shape
         precondition(blend.count == styles.count, "one blend weight per style")
         let contentLayers = options.contentLayers ?? network.defaultContentLayers
@@ -87,7 +96,8 @@ public struct GramObjective {
         patchLosses = try patchLayers.map {
             try PatchLoss(layer: $0, styleFeatures: styleFeatures[$0]!, stride: options.mrf.styleStride, scale: scale)
         }
-        layers = Set(contentLayers).union(styleLayers.map(\.name)).union(patchLayers)
+        gramLayers = Set(styleLayers.map(\.name)).subtracting(contentLayers).subtracting(patchLayers)
+        layers = Set(contentLayers).union(styleLayers.map(\.name)).union(patchLayers).subtracting(gramLayers)
     }
 
     /// The loss at `image` (3,H,W); if `gradient` (same shape) is given, it receives d(total)/d(image).
@@ -97,7 +107,7 @@ public struct GramObjective {
         }
         if let gradient { precondition(gradient.shape == image.shape, "gradient \(gradient.shape) for image \(image.shape)") }
         var content = 0.0, style = 0.0, patch = 0.0
-        try network.evaluate(image, layers: layers, imageGradient: gradient) { layer, f, g in
+        try network.evaluate(image, layers: layers, gramLayers: gramLayers, buffers: buffers, imageGradient: gradient, loss: { layer, f, g in
             for loss in contentLosses where loss.layer == layer {
                 content += loss.evaluate(f, gradient: g, scale: contentWeight)
             }
@@ -107,11 +117,16 @@ public struct GramObjective {
             for loss in patchLosses where loss.layer == layer {
                 patch += loss.evaluate(f, gradient: g, scale: patchWeight)
             }
-        }
+        }, gramLoss: { layer, gram, dGram in
+            for (loss, weight) in styleLosses where loss.layer == layer {
+                style += Double(weight) * loss.evaluate(gram: gram, gramGradient: dGram, scale: styleWeight * weight)
+            }
+        })
         let tv = totalVariationWeight == 0 ? 0
             : totalVariation(image, gradient: gradient, scale: totalVariationWeight)
+        let range = rangeWeight == 0 ? 0 : rangePenalty(image, gradient: gradient, scale: rangeWeight)
         return LossTerms(content: Double(contentWeight) * content,
                          style: Double(styleWeight) * style + Double(patchWeight) * patch,
-                         totalVariation: Double(totalVariationWeight) * tv)
+                         totalVariation: Double(totalVariationWeight) * tv, range: Double(rangeWeight) * range)
     }
 }

@@ -104,10 +104,11 @@ private func optimise(_ x: Tensor, steps: Int, objective: GramObjective, options
     guard steps > 0 else { return outcome }
     switch options.optimizer {
     case .lbfgs:
-        // One PyTorch step() of `steps` iterations (evaluation budget steps·5/4, PyTorch's default), with
-        // the history capped to `historyMemory` bytes (2 float32 vectors of x's size per pair).
+        // One PyTorch step() of `steps` iterations (evaluation budget ⌊steps·evaluationsPerStep⌋; 1.25 is
+        // PyTorch's default), with the history capped to `historyMemory` bytes (2 float32 vectors of x's size per pair).
         let history = max(1, min(options.historySize, options.historyMemory / (2 * MemoryLayout<Float>.size * x.count)))
-        let lbfgs = LBFGS(learningRate: options.effectiveLearningRate, maxIterations: steps, historySize: history, lineSearch: options.lineSearch)
+        let lbfgs = LBFGS(learningRate: options.effectiveLearningRate, maxIterations: steps,
+                          maxEvaluations: max(1, Int(Double(steps) * options.evaluationsPerStep)), historySize: history, lineSearch: options.lineSearch)
         outcome.gradientTolerance = lbfgs.toleranceGrad
         if isCancelled?() == true { throw CancellationError() }
         try lbfgs.step(x, onIteration: { i, loss in

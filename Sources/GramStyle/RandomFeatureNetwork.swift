@@ -216,18 +216,37 @@ public final class RandomFeatureNetwork: FeatureNetwork {
     /// through the downsampling and the normalisation.
     public func evaluate(_ image: Tensor, layers: Set<String>, imageGradient: Tensor?,
                          loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void) throws {
+        try evaluate(image, layers: layers, gramLayers: [], buffers: EvaluationBuffers(), imageGradient: imageGradient,
+                     loss: loss, gramLoss: { _, _, _ in })
+    }
+
+    /// As `evaluate(_:layers:imageGradient:loss:)`; the branches of `gramLayers` with valid borders run
+    /// in pixel blocks (`blockedGram`), the others whole.
+    public func evaluate(_ image: Tensor, layers: Set<String>, gramLayers: Set<String>, buffers: EvaluationBuffers,
+                         imageGradient: Tensor?,
+                         loss: (_ layer: String, _ activations: Tensor, _ gradient: Tensor?) throws -> Void,
+                         gramLoss: (_ layer: String, _ gram: Tensor, _ gramGradient: Tensor?) throws -> Void) throws {
         try checkImage(image)
-        try checkLayers(layers)
-        let plan = plan(layers)
+        try checkLayers(layers.union(gramLayers))
+        let plan = plan(layers.union(gramLayers))
         guard !plan.isEmpty else { imageGradient?.fill(0); return }
         let levels = try pyramid(image, for: plan, tape: nil)
         var levelGradients = [Tensor?](repeating: nil, count: levels.count)
         for layer in plan {
             let x = levels[layer.level]
+            if gramLayers.contains(layer.name), !layers.contains(layer.name), layer.relu, layer.padding == .zero(0) {
+                if imageGradient != nil && levelGradients[layer.level] == nil { levelGradients[layer.level] = Tensor(shape: x.shape) }
+                try blockedGram(layer, input: x, buffers: buffers, gramLoss: gramLoss,
+                                addingGradientTo: imageGradient == nil ? nil : levelGradients[layer.level])
+                continue
+            }
             let y = apply(layer, to: x, tape: nil)
-            guard imageGradient != nil else { try loss(layer.name, y, nil); continue }
+            guard imageGradient != nil else {
+                try wholeLayerLoss(layer.name, y, nil, gramLayers: gramLayers, loss: loss, gramLoss: gramLoss)
+                continue
+            }
             let g = Tensor(shape: y.shape)
-            try loss(layer.name, y, g)
+            try wholeLayerLoss(layer.name, y, g, gramLayers: gramLayers, loss: loss, gramLoss: gramLoss)
             if layer.relu { reluBackwardInPlace(g, output: y) }
             let dx = convBackward(g, weight: layer.weight, inputShape: x.shape, padding: layer.padding)
             if let sum = levelGradients[layer.level] { addInPlace(sum, dx) } else { levelGradients[layer.level] = dx }

@@ -17,11 +17,15 @@ struct StyleLoss {
     /// D(G(F), A) / m; adds scale·∂(D/m)/∂F to `gradient` (shape of F) if given.
     func evaluate(_ features: Tensor, gradient: Tensor?, scale: Float) -> Double {
         let gram = gramForward(features)
-        precondition(gram.shape == target.shape, "style \(layer): Gram \(gram.shape) vs target \(target.shape)")
-        guard let gradient else { return distance.evaluate(gram, gradient: nil, scale: 0) }
-        let dGram = Tensor(shape: gram.shape)
-        let value = distance.evaluate(gram, gradient: dGram.data, scale: scale)
-        gramBackward(dGram, features: features, into: gradient)
+        let dGram = gradient.map { _ in Tensor(shape: gram.shape) }
+        let value = evaluate(gram: gram, gramGradient: dGram, scale: scale)
+        if let gradient, let dGram { gramBackward(dGram, features: features, into: gradient) }
         return value
+    }
+
+    /// D(G, A) / m for a Gram matrix G (C,C); adds scale·∂(D/m)/∂G to `gramGradient` if given.
+    func evaluate(gram: Tensor, gramGradient: Tensor?, scale: Float) -> Double {
+        precondition(gram.shape == target.shape, "style \(layer): Gram \(gram.shape) vs target \(target.shape)")
+        return distance.evaluate(gram, gradient: gramGradient?.data, scale: gramGradient == nil ? 0 : scale)
     }
 }

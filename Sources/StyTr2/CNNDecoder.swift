@@ -42,13 +42,13 @@ struct CNNDecoder {
     /// x (D,h,w) → image (3, h·scale, w·scale), in bands of at most `bandRows` output rows (default:
     /// as many as fit `bandBudget`). Equal to the unbanded computation: each band starts from enough
     /// extra rows above and below that every row it keeps saw the same neighbours.
-    func forward(_ x: Tensor, bandRows: Int? = nil) -> Tensor {
+    func forward(_ x: Tensor, bandRows: Int? = nil, precision: Precision = .fp32) -> Tensor {
         let h = x.shape[1], w = x.shape[2], outH = h * scale, outW = w * scale
         let rows = max(1, bandRows ?? defaultBandRows(width: w))
-        if rows >= outH { return forwardBand(x, output: 0..<outH) }
+        if rows >= outH { return forwardBand(x, output: 0..<outH, precision: precision) }
         let out = Tensor(shape: [3, outH, outW])
         for start in stride(from: 0, to: outH, by: rows) {
-            let band = forwardBand(x, output: start..<min(outH, start + rows))
+            let band = forwardBand(x, output: start..<min(outH, start + rows), precision: precision)
             copyRows(band, into: out, at: start)
         }
         return out
@@ -72,7 +72,7 @@ struct CNNDecoder {
 
     /// Output rows `output` of the decoded image, from the input rows they depend on.
     /// x is (D,h,w); returns (3, output.count, w·scale).
-    func forwardBand(_ x: Tensor, output: Range<Int>) -> Tensor {
+    func forwardBand(_ x: Tensor, output: Range<Int>, precision: Precision) -> Tensor {
         // Walk back from the output rows: a 3×3 conv needs one more row on each side (clipped at
         // the image, where reflection padding stands in), a ×2 upsample half the rows.
         var needed = output, height = x.shape[1] * scale
@@ -96,8 +96,9 @@ struct CNNDecoder {
             // Reflection at a band's inner edge gives wrong rows there; they lie outside plan[i].output.
             let input = selectRows(y, plan[i].input, of: have)
             let activation: Activation = i == convs.count - 1 ? .none : .relu
-            y = conv.winograd.map { conv3x3Winograd(input, weights: $0, bias: conv.bias, padding: .reflect(1), activation: activation) }
-                ?? conv2d(input, weight: conv.weight, bias: conv.bias, padding: .reflect(1), activation: activation)
+            y = conv.winograd.map { conv3x3Winograd(input, weights: $0, bias: conv.bias, padding: .reflect(1), activation: activation,
+                                                    precision: precision) }
+                ?? conv2d(input, weight: conv.weight, bias: conv.bias, padding: .reflect(1), activation: activation, precision: precision)
             y = selectRows(y, plan[i].output, of: plan[i].input)
             have = plan[i].output
         }

@@ -55,19 +55,22 @@ public final class StyTr2Model {
     public var minimumSide: Int { 2 * configuration.patchSize }
 
     /// Stylises content (3,H,W) with style (3,Hs,Ws); returns (3,H,W), values not clamped.
-    public func stylize(content: Tensor, style: Tensor) throws -> Tensor {
-        try forward(content: content, style: style).output
+    /// `.bf16` runs the transformer's matrix products and the CNN decoder's convolutions with bf16
+    /// operands and fp32 accumulation; the patch embedding, CAPE, LayerNorms and softmax stay fp32.
+    public func stylize(content: Tensor, style: Tensor, precision: Precision = .fp32) throws -> Tensor {
+        try forward(content: content, style: style, precision: precision).output
     }
 
-    public func forward(content: Tensor, style: Tensor) throws -> Stages {
+    public func forward(content: Tensor, style: Tensor, precision: Precision = .fp32) throws -> Stages {
         try check(content, "content")
         try check(style, "style")
-        let encoded = encodeContent(content)
+        let encoded = encodeContent(content, precision: precision)
         let styleEmbedding = embed(style)
-        let memory = styleMemory(embedding: styleEmbedding)
-        let decoded = decode(encoded, memory: memory)
+        let memory = styleMemory(embedding: styleEmbedding, precision: precision)
+        let decoded = decode(encoded, memory: memory, precision: precision)
         return Stages(contentEmbedding: encoded.embedding, styleEmbedding: styleEmbedding, contentPosition: encoded.position,
-                      encodedContent: encoded.tokens, encodedStyle: memory, decoded: decoded, output: render(decoded, encoded))
+                      encodedContent: encoded.tokens, encodedStyle: memory, decoded: decoded,
+                      output: render(decoded, encoded, precision: precision))
     }
 
     /// Throws `StyleError.invalidArgument` unless image is (3,H,W) with H, W ≥ `minimumSide`.
@@ -92,7 +95,7 @@ public final class StyTr2Model {
         var imageHeight, imageWidth: Int
     }
 
-    func encodeContent(_ content: Tensor) -> EncodedContent {
+    func encodeContent(_ content: Tensor, precision: Precision) -> EncodedContent {
         let c = configuration
         let embedding = embed(content)
         let hc = embedding.shape[1], wc = embedding.shape[2]
@@ -101,7 +104,7 @@ public final class StyTr2Model {
         let cape = conv2d(pooled, weight: capeWeight, bias: capeBias)
         let pos = channelsToTokens(resizeBilinear(cape, height: hc, width: wc))
         var t = channelsToTokens(embedding)
-        for layer in encoderC { t = layer.forward(t, pos: pos) }
+        for layer in encoderC { t = layer.forward(t, pos: pos, precision: precision) }
         return EncodedContent(embedding: embedding, position: pos, tokens: t, imageHeight: content.shape[1], imageWidth: content.shape[2])
     }
 
@@ -112,31 +115,32 @@ public final class StyTr2Model {
         public let tokens: Tensor
     }
 
-    /// Encodes style (3,Hs,Ws) for `stylize(content:styles:weights:alpha:)`.
-    public func encodeStyle(_ style: Tensor) throws -> EncodedStyle {
+    /// Encodes style (3,Hs,Ws) for `stylize(content:styles:weights:alpha:precision:)`, in that precision.
+    public func encodeStyle(_ style: Tensor, precision: Precision = .fp32) throws -> EncodedStyle {
         try check(style, "style")
-        return EncodedStyle(tokens: styleMemory(embedding: embed(style)))
+        return EncodedStyle(tokens: styleMemory(embedding: embed(style), precision: precision))
     }
 
     /// Style patch embedding (D,hs,ws) → style memory (Ns,D).
-    func styleMemory(embedding: Tensor) -> Tensor {
+    func styleMemory(embedding: Tensor, precision: Precision) -> Tensor {
         var s = channelsToTokens(embedding)
-        for layer in encoderS { s = layer.forward(s, pos: nil) }
+        for layer in encoderS { s = layer.forward(s, pos: nil, precision: precision) }
         return s
     }
 
     /// The decoder output hs (Nc,D), after its final LayerNorm, for the content against a style memory.
-    func decode(_ content: EncodedContent, memory: Tensor) -> Tensor {
+    func decode(_ content: EncodedContent, memory: Tensor, precision: Precision) -> Tensor {
         // The final norm works in place: never on the shared content tokens.
         var t = decoder.isEmpty ? content.tokens.copy() : content.tokens
-        for layer in decoder { t = layer.forward(t, memory: memory, queryPos: content.position) }
+        for layer in decoder { t = layer.forward(t, memory: memory, queryPos: content.position, precision: precision) }
         decoderNorm.addNormWithoutResidual(t)
         return t
     }
 
     /// Decoder tokens (Nc,D) → image (3,H,W) by the CNN decoder, cropped to the content's size.
-    func render(_ decoded: Tensor, _ content: EncodedContent) -> Tensor {
-        let image = cnn.forward(tokensToChannels(decoded, height: content.embedding.shape[1], width: content.embedding.shape[2]))
+    func render(_ decoded: Tensor, _ content: EncodedContent, precision: Precision) -> Tensor {
+        let image = cnn.forward(tokensToChannels(decoded, height: content.embedding.shape[1], width: content.embedding.shape[2]),
+                                precision: precision)
         return crop(image, height: content.imageHeight, width: content.imageWidth)
     }
 

@@ -18,31 +18,35 @@ extension StyTr2Model {
     /// α must be in [0,1] and the weights (nil = equal) one per style, ≥ 0, not all 0: the caller's boundary
     /// (`StyleOptions.validate`) checks them.
     /// - Throws: `StyleError.invalidArgument` for images too small for the model.
-    public func stylize(content: Tensor, styles: [Tensor], weights: [Float]? = nil, alpha: Float = 1) throws -> Tensor {
+    public func stylize(content: Tensor, styles: [Tensor], weights: [Float]? = nil, alpha: Float = 1,
+                        precision: Precision = .fp32) throws -> Tensor {
         for style in styles { try check(style, "style") }
-        return try blend(content: content, memories: styles.map { style in { self.styleMemory(embedding: self.embed(style)) } },
-                         weights: weights, alpha: alpha)
+        return try blend(content: content, memories: styles.map { style in { self.styleMemory(embedding: self.embed(style), precision: precision) } },
+                         weights: weights, alpha: alpha, precision: precision)
     }
 
-    /// `stylize(content:styles:weights:alpha:)` with styles encoded by `encodeStyle` (a batch encodes each once).
-    public func stylize(content: Tensor, styles: [EncodedStyle], weights: [Float]? = nil, alpha: Float = 1) throws -> Tensor {
-        try blend(content: content, memories: styles.map { style in { style.tokens } }, weights: weights, alpha: alpha)
+    /// `stylize(content:styles:weights:alpha:precision:)` with styles encoded by `encodeStyle` in the same
+    /// precision (a batch encodes each once).
+    public func stylize(content: Tensor, styles: [EncodedStyle], weights: [Float]? = nil, alpha: Float = 1,
+                        precision: Precision = .fp32) throws -> Tensor {
+        try blend(content: content, memories: styles.map { style in { style.tokens } }, weights: weights, alpha: alpha,
+                  precision: precision)
     }
 
     /// The blend above; each style memory is computed only if its coefficient is above 0.
-    func blend(content: Tensor, memories: [() -> Tensor], weights: [Float]?, alpha: Float) throws -> Tensor {
+    func blend(content: Tensor, memories: [() -> Tensor], weights: [Float]?, alpha: Float, precision: Precision) throws -> Tensor {
         precondition(alpha >= 0 && alpha <= 1, "alpha must be in [0,1]")
         let w = weights ?? Array(repeating: 1, count: memories.count)
         precondition(w.count == memories.count && w.allSatisfy { $0 >= 0 } && w.contains { $0 > 0 }, "one blend weight ≥ 0 per style, not all 0")
         let sum = w.reduce(0, +)
         try check(content, "content")
-        let encoded = encodeContent(content)
+        let encoded = encodeContent(content, precision: precision)
         var terms: [(memory: () -> Tensor, coefficient: Float)] = zip(memories, w).map { ($0, alpha * $1 / sum) }
-        terms.append(({ self.styleMemory(embedding: encoded.embedding) }, 1 - alpha))
+        terms.append(({ self.styleMemory(embedding: encoded.embedding, precision: precision) }, 1 - alpha))
         let blended = Tensor(shape: encoded.tokens.shape)
         for term in terms where term.coefficient > 0 {
-            addScaledInPlace(blended, decode(encoded, memory: term.memory()), scale: term.coefficient)
+            addScaledInPlace(blended, decode(encoded, memory: term.memory(), precision: precision), scale: term.coefficient)
         }
-        return render(blended, encoded)
+        return render(blended, encoded, precision: precision)
     }
 }

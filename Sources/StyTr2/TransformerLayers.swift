@@ -10,8 +10,8 @@ struct LinearWeights {
         bias = try w.tensor(prefix + ".bias", shape: [out])
     }
 
-    func callAsFunction(_ x: Tensor, activation: Activation = .none) -> Tensor {
-        linear(x, weight: weight, bias: bias, activation: activation)
+    func callAsFunction(_ x: Tensor, activation: Activation = .none, precision: Precision) -> Tensor {
+        linear(x, weight: weight, bias: bias, activation: activation, precision: precision)
     }
 }
 
@@ -52,11 +52,12 @@ struct EncoderLayer {
         norm2 = try NormWeights(w, p + ".norm2", d: c.dModel)
     }
 
-    /// x is (N,D), pos (N,D) or nil; returns the new (N,D).
-    func forward(_ x: Tensor, pos: Tensor?) -> Tensor {
-        let h = multiHeadAttention(query: x, key: x, value: x, weights: selfAttention, queryPos: pos, keyPos: pos)
+    /// x is (N,D), pos (N,D) or nil; returns the new (N,D). LayerNorms and residuals stay fp32.
+    func forward(_ x: Tensor, pos: Tensor?, precision: Precision) -> Tensor {
+        let h = multiHeadAttention(query: x, key: x, value: x, weights: selfAttention, queryPos: pos, keyPos: pos,
+                                   precision: precision)
         norm1.addNorm(h, residual: x)
-        let f = linear2(linear1(h, activation: .relu))
+        let f = linear2(linear1(h, activation: .relu, precision: precision), precision: precision)
         norm2.addNorm(f, residual: h)
         return f
     }
@@ -80,12 +81,14 @@ struct DecoderLayer {
     }
 
     /// t is (Nc,D) content tokens, memory (Ns,D) style tokens, queryPos (Nc,D); returns (Nc,D).
-    func forward(_ t: Tensor, memory: Tensor, queryPos: Tensor?) -> Tensor {
-        let a = multiHeadAttention(query: t, key: memory, value: memory, weights: selfAttention, queryPos: queryPos)
+    func forward(_ t: Tensor, memory: Tensor, queryPos: Tensor?, precision: Precision) -> Tensor {
+        let a = multiHeadAttention(query: t, key: memory, value: memory, weights: selfAttention, queryPos: queryPos,
+                                   precision: precision)
         norm1.addNorm(a, residual: t)
-        let b = multiHeadAttention(query: a, key: memory, value: memory, weights: crossAttention, queryPos: queryPos)
+        let b = multiHeadAttention(query: a, key: memory, value: memory, weights: crossAttention, queryPos: queryPos,
+                                   precision: precision)
         norm2.addNorm(b, residual: a)
-        let f = linear2(linear1(b, activation: .relu))
+        let f = linear2(linear1(b, activation: .relu, precision: precision), precision: precision)
         norm3.addNorm(f, residual: b)
         return f
     }

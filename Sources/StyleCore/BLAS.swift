@@ -19,7 +19,7 @@ public enum BLAS {
         public var cpu: CPUFeatures
     }
 
-    /// Loads OpenBLAS (once). Throws if it is not installed.
+    /// Loads OpenBLAS (once). Throws if it is not installed, or if `STYLIZE_KERNELS` names a variant this CPU cannot run.
     public static func load() throws -> Info {
         switch state {
         case let .success(info): return info
@@ -49,6 +49,8 @@ public enum BLAS {
     }
 
     private static let state: Result<Info, StyleError> = {
+        // A kernel variant STYLIZE_KERNELS forces is checked with the engine's other start-up facts.
+        do throws(StyleError) { _ = try KernelVariant.forced() } catch { return .failure(error) }
         var err = [CChar](repeating: 0, count: 512)
         func open() -> Result<Void, StyleError> {
             sb_load(&err, Int32(err.count)) == 0 ? .success(()) : .failure(.blas(String(cString: err)))

@@ -64,7 +64,7 @@ public enum Activation: Sendable { case none, relu }
 /// Output (OC,OH,OW) = conv(input (C,H,W), weight (OC,C,KH,KW)) + bias (OC), then activation.
 /// GEMM over im2col tiles of a few output rows, so no full im2col buffer exists at high resolution.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Padding = .zero(0),
-                   activation: Activation = .none) -> Tensor {
+                   activation: Activation = .none, precision: Precision = .fp32) -> Tensor {
     let g = Conv2dGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
     let out = Tensor(shape: [g.outChannels, g.outHeight, g.outWidth])
     let plane = g.outHeight * g.outWidth
@@ -75,13 +75,13 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int =
     if g.isPointwise {
         // weight (OC,C) · input (C,HW)
         gemm(m: g.outChannels, n: plane, k: g.channels, a: weight.data, lda: g.channels, b: input.data, ldb: plane,
-             beta: bias == nil ? 0 : 1, c: out.data, ldc: plane)
+             beta: bias == nil ? 0 : 1, c: out.data, ldc: plane, precision: precision)
     } else {
         g.forEachRowTile { rows, col in
             im2col(input.data, g, rows: rows, into: col)
             let n = rows.count * g.outWidth
             gemm(m: g.outChannels, n: n, k: g.patch, a: weight.data, lda: g.patch, b: col, ldb: n,
-                 beta: bias == nil ? 0 : 1, c: out.data + rows.lowerBound * g.outWidth, ldc: plane)
+                 beta: bias == nil ? 0 : 1, c: out.data + rows.lowerBound * g.outWidth, ldc: plane, precision: precision)
         }
     }
     if activation == .relu { reluInPlace(out) }

@@ -1,16 +1,21 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Instruction-set variants of the C kernels (fused attention, Winograd transforms), one chosen per process
-/// from the CPU: AVX2+FMA where the CPU has it, else baseline x86-64. The AVX-512 variants have never run on
-/// a CPU we test on, so they are chosen only when the CPU has AVX-512 F/BW/DQ/VL and `STYLIZE_ENABLE_AVX512=1`.
+/// from the CPU: AVX-512 F/BW/DQ/VL, else AVX2+FMA, else baseline x86-64; `STYLIZE_KERNELS` forces one.
 public enum KernelVariant: String, CaseIterable, Sendable {
     case generic, avx2, avx512
     /// The AVX-512 variants' code (12×32 attention tiles, 16-float vectors) compiled for AVX2: checks their
     /// arithmetic on CPUs without AVX-512; never chosen by default.
     case avx512TilesOnAVX2 = "avx512-tiles-on-avx2"
 
-    /// The environment variable that opts in to the untested AVX-512 variants.
-    public static let optInVariable = "STYLIZE_ENABLE_AVX512"
+    /// The environment variable that forces a variant (generic, avx2 or avx512) instead of the CPU's best.
+    public static let forcingVariable = "STYLIZE_KERNELS"
+
+    /// The variants `STYLIZE_KERNELS` may name (the tiles-on-AVX2 check is for tests only).
+    public static let forcible: [KernelVariant] = [.generic, .avx2, .avx512]
 
     var isa: sk_isa {
         switch self {
@@ -36,23 +41,34 @@ public enum KernelVariant: String, CaseIterable, Sendable {
     /// The variants this CPU can run.
     public static var supported: [KernelVariant] { allCases.filter(\.isSupported) }
 
-    /// The variant chosen from the CPU (and `STYLIZE_ENABLE_AVX512`), what runs unless a test selects another.
+    /// The variant chosen from the CPU (or `STYLIZE_KERNELS`), what runs unless a test selects another.
     public static var automatic: KernelVariant { KernelVariant(sk_isa_default()) }
 
     /// The variant the kernels run now.
     public static var active: KernelVariant { KernelVariant(sk_isa_active()) }
 
-    /// Whether `STYLIZE_ENABLE_AVX512=1` is set.
-    public static var untestedOptIn: Bool { sk_isa_untested_opt_in() != 0 }
+    /// The variant `STYLIZE_KERNELS` forces, nil when it is unset; throws when it names no variant this CPU runs.
+    public static func forced() throws(StyleError) -> KernelVariant? {
+        let code = sk_isa_forced()
+        if code == -1 { return nil }
+        let value = getenv(forcingVariable).map { String(cString: $0) } ?? ""
+        let names = forcible.map(\.rawValue).joined(separator: ", ")
+        guard code >= 0 else {
+            throw StyleError.invalidArgument("\(forcingVariable)=\(value) names no kernel variant: use one of \(names), or unset it for the CPU's best")
+        }
+        let variant = KernelVariant(sk_isa(rawValue: UInt32(code)))
+        guard variant.isSupported else {
+            let runnable = forcible.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")
+            throw StyleError.invalidArgument("\(forcingVariable)=\(value): this CPU cannot run the \(value) kernels (it can run \(runnable); flags: \(CPUFeatures.current.flagSummary))")
+        }
+        return variant
+    }
 
     /// One line for `stylize info` and `stylize bench`: which variant runs and why.
     public static var summary: String {
         let chosen = active
-        if KernelVariant.avx512.isSupported && chosen != .avx512 {
-            return "\(chosen.rawValue) (this CPU has AVX-512: \(optInVariable)=1 enables the AVX-512 kernels, never run on a CPU with it yet)"
-        }
-        if chosen == .avx512 { return "avx512 (opted in by \(optInVariable)=1: these kernels were never checked on a CPU with AVX-512)" }
-        return chosen.rawValue
+        if (try? forced()) ?? nil == chosen { return "\(chosen.rawValue) (forced by \(forcingVariable))" }
+        return "\(chosen.rawValue) (the best this CPU runs; \(forcingVariable)=\(forcible.map(\.rawValue).joined(separator: "|")) forces one)"
     }
 
     /// Runs body with every kernel on `variant` (tests compare variants), then restores the previous choice.

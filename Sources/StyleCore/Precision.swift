@@ -1,5 +1,5 @@
-/// Arithmetic of the engine's matrix products. Only fp32 is implemented; bf16 (bf16 operands, fp32
-/// accumulation with AVX512-BF16 `vdpbf16ps`, issue 18) is refused on every CPU until its kernels exist.
+/// Arithmetic of the engine's matrix products: fp32, or bf16 operands with fp32 accumulation
+/// (AVX512-BF16 `vdpbf16ps`: StyTr²'s projections, attention and CNN decoder; Gram mode stays fp32).
 public enum Precision: String, CaseIterable, Sendable {
     case fp32, bf16
 
@@ -12,7 +12,7 @@ public enum Precision: String, CaseIterable, Sendable {
             guard cpu.avx512bf16 && cpu.hasAVX512Core else {
                 return "needs a CPU with AVX512-BF16 (this CPU has: \(cpu.flagSummary.split(separator: " ").joined(separator: ", ")))"
             }
-            return "is not built yet: this CPU has AVX512-BF16, but stylize has no bf16 kernels so far"
+            return nil
         }
     }
 

@@ -91,7 +91,7 @@ struct WinogradTiling {
 /// Output (OC,OH,OW) = conv3x3(input (C,H,W), weight) + bias (OC), then activation; stride 1, padding ≤ 1.
 /// Same result as `conv2d` up to rounding, which is ~10× larger here (~1e-6…1e-5 of the output scale).
 public func conv3x3Winograd(_ input: Tensor, weights: Winograd3x3Weights, bias: Tensor?, padding: Padding,
-                            activation: Activation = .none) -> Tensor {
+                            activation: Activation = .none, precision: Precision = .fp32) -> Tensor {
     let c = weights.channels, k = weights.outChannels
     let g = Conv2dGeometry(input: input.shape, weight: [k, c, 3, 3], padding: padding)
     precondition(padding.size <= 1, "Winograd convolution supports padding ≤ 1, got \(padding)")
@@ -110,7 +110,7 @@ public func conv3x3Winograd(_ input: Tensor, weights: Winograd3x3Weights, bias: 
         parallelFor(iterations: 36) { xi in
             // (OC,tiles) = U[ξ] (OC,C) · V[ξ] (C,tiles)
             gemm(m: k, n: tiles, k: c, a: u + xi * k * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
-                 c: m + xi * k * tiles, ldc: tiles, parallel: false)
+                 c: m + xi * k * tiles, ldc: tiles, parallel: false, precision: precision)
         }
         parallelChunks(k) { outChannels in
             winogradOutputTransform(m, tiling, outChannels: outChannels, tileRows: ty0..<(ty0 + rows), tiles: tiles,

@@ -73,7 +73,7 @@ public final class StyleEngine: @unchecked Sendable {
         let prepared = try zip(job.request.styles, job.styles).enumerated().map { index, pair in
             let (upload, style) = pair
             guard stylizer.mode == .transformer else { return try stylizer.prepareStyle(style, index: index) }
-            return try styles.prepared(key: upload.bytes.withUnsafeBytes { sha256Hex($0) } + "/\(options.styleSize)/\(options.preserveColor.rawValue)") {
+            return try styles.prepared(key: upload.bytes.withUnsafeBytes { sha256Hex($0) } + "/\(options.styleSize)/\(options.preserveColor.rawValue)/\(options.precision.rawValue)") {
                 try stylizer.prepareStyle(style, index: index)
             }
         }

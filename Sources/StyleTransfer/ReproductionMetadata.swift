@@ -20,7 +20,8 @@ extension Stylizer {
         ]
         switch engine {
         case .transformer:
-            records += [("style-size", options.styleSize == 0 ? "kept" : "\(options.styleSize)"), ("alpha", "\(options.alpha)")]
+            records += [("style-size", options.styleSize == 0 ? "kept" : "\(options.styleSize)"), ("alpha", "\(options.alpha)"),
+                        ("precision", options.precision.rawValue)]
         case let .gram(network):
             let g = options.gram
             let styleLayers = g.styleLayers ?? network.defaultStyleLayers.map { GramOptions.StyleLayer($0.name, weight: $0.weight) }

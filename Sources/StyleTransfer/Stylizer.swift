@@ -109,10 +109,11 @@ public final class Stylizer: @unchecked Sendable {
             let c = options.size.map { resizeLongSide(content, to: $0) } ?? content
             try checkTransformerContent(content.imageSize, used: c.imageSize, model: model)
             if color == .none, case let encoded = styles.compactMap(\.encoded), encoded.count == styles.count {
-                return try model.stylize(content: c, styles: encoded, weights: blend, alpha: options.alpha)
+                return try model.stylize(content: c, styles: encoded, weights: blend, alpha: options.alpha, precision: options.precision)
             }
             let recolored = color.prepare(content: c, styles: styles.map(\.image))
-            return color.finish(try model.stylize(content: recolored.content, styles: recolored.styles, weights: blend, alpha: options.alpha), content: c)
+            return color.finish(try model.stylize(content: recolored.content, styles: recolored.styles, weights: blend, alpha: options.alpha,
+                                                  precision: options.precision), content: c)
         case let .gram(network):
             let c = resizeLongSide(content, to: options.size ?? StyleOptions.defaultGramSize)
             let passes = try gramPasses(for: c.imageSize, original: content.imageSize, styles: styles.map(\.image.imageSize), network: network)

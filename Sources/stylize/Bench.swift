@@ -10,26 +10,27 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine (speed figures live here, not in tests).",
         subcommands: [SGEMM.self, AttentionCore.self, StyTr2Forward.self, GramStep.self, GramEvaluation.self, ConvLayer.self,
-                      GramDefaultRun.self, PlanBench.self])
+                      GramDefaultRun.self, GramLook.self, PlanBench.self])
 
     struct SGEMM: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sgemm", abstract: "sgemm N³ GFLOP/s (best of several runs).")
         @Option(help: "Matrix size N.") var size = 2048
         @Option(help: "Timed repetitions.") var repeats = 5
+        @Option(help: "fp32 (OpenBLAS) or bf16 (the engine's AVX512-BF16 kernel).") var precision: Precision = .fp32
 
         func run() throws {
             let info: BLAS.Info
-            do { info = try BLAS.load() } catch { fail(error) }
+            do { info = try BLAS.load(); try checkPrecision(precision) } catch { fail(error) }
             let n = size
             let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
             for i in 0..<a.count { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
             // One untimed run first: it starts OpenBLAS's threads.
             let best = bestSeconds(of: repeats, warmUp: true) {
-                gemm(m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n)
+                gemm(m: n, n: n, k: n, a: a.data, lda: n, b: b.data, ldb: n, c: c.data, ldc: n, precision: precision)
             }
             let gflops = 2 * Double(n) * Double(n) * Double(n) / best / 1e9
-            print(String(format: "sgemm %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@%@",
-                         n, gflops, best, info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "%@ %d³: %.1f GFLOP/s (%.3f s) — core %@, %d threads, CPU %@%@",
+                         precision == .fp32 ? "sgemm" : "bf16 gemm", n, gflops, best, info.core, info.threads, info.cpu.brand, info.coreNote))
         }
     }
 }
@@ -41,10 +42,12 @@ struct AttentionCore: ParsableCommand {
     @Option(help: "Timed repetitions (best is reported).") var repeats = 3
     @Option(help: "Query rows per block.") var queryBlock = AttentionBlocking().queryBlock
     @Option(help: "Keys per block.") var keyBlock = AttentionBlocking().keyBlock
+    @Option(help: "fp32, or bf16 (QKᵀ and PV as bf16 dot products; needs AVX512-BF16).") var precision: Precision = .fp32
 
     func run() throws {
         do {
             let info = try BLAS.load()
+            try checkPrecision(precision)
             guard tokens >= 1, queryBlock >= 1, keyBlock >= 1 else {
                 throw StyleError.invalidArgument("--tokens, --query-block and --key-block must be at least 1")
             }
@@ -52,13 +55,13 @@ struct AttentionCore: ParsableCommand {
             let q = Tensor(shape: [n, d]), k = Tensor(shape: [n, d]), v = Tensor(shape: [n, d]), out = Tensor(shape: [n, d])
             for i in 0..<q.count { q[i] = Float(i % 13) * 0.05 - 0.3; k[i] = Float(i % 11) * 0.05 - 0.25; v[i] = Float(i % 7) * 0.1 }
             let best = bestSeconds(of: repeats) {
-                let packed = packKeysValues(k: k.data, v: v.data, nk: n, d: d, heads: heads)
+                let packed = packKeysValues(k: k.data, v: v.data, nk: n, d: d, heads: heads, precision: precision)
                 streamingAttention(q: q.data, packed: packed, out: out.data, nq: n, nk: n, d: d, heads: heads,
-                                   blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock))
+                                   blocking: AttentionBlocking(queryBlock: queryBlock, keyBlock: keyBlock), precision: precision)
             }
             let flops = 4 * Double(n) * Double(n) * Double(d)
-            print(String(format: "attention core %d tokens, blocks %d×%d: %.3f s, %.1f GFLOP/s — kernels %@, core %@, %d threads, CPU %@%@",
-                         n, queryBlock, keyBlock, best, flops / best / 1e9, KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "attention core %d tokens, blocks %d×%d, %@: %.3f s, %.1f GFLOP/s — kernels %@, core %@, %d threads, CPU %@%@",
+                         n, queryBlock, keyBlock, precision.rawValue, best, flops / best / 1e9, KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -71,10 +74,12 @@ struct StyTr2Forward: ParsableCommand {
     @Option(help: "Timed repetitions.") var repeats = 1
     @Option(help: "Style strength α; below 1 adds the content-self decoder pass.") var alpha: Float = 1
     @Option(help: "Style images blended (each adds a style encoder and decoder pass).") var styles = 1
+    @Option(help: "fp32, or bf16 (bf16 operands, fp32 accumulation; needs AVX512-BF16).") var precision: Precision = .fp32
 
     func run() throws {
         do {
             let info = try BLAS.load()
+            try checkPrecision(precision)
             let sides = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
             guard sides.count <= 2, let width = sides.first, let height = sides.last, width >= 16, height >= 16 else {
                 throw StyleError.invalidArgument("--size must be N or WxH with sides of at least 16, not '\(size)'")
@@ -84,13 +89,13 @@ struct StyTr2Forward: ParsableCommand {
             let model = try StyTr2Model(configuration: c, weights: SeededWeights(seed: 2022, shapes: c.tensorShapes(cnnChannels: cnnChannels)))
             let content = benchImage([3, height, width], period: 251), style = benchImage([3, styleSide, styleSide], period: 241)
             let best = try bestSeconds(of: repeats) {
-                _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha)
+                _ = try model.stylize(content: content, styles: Array(repeating: style, count: styles), alpha: alpha, precision: precision)
             }
             // The effective rate is for the plain forward (one style, α = 1), the pass the yardstick counts.
             let flops = Self.directFLOPs(c, content: (height, width), styleSide: styleSide, cnnChannels: cnnChannels)
             let rate = styles == 1 && alpha == 1 ? String(format: ", %.0f GFLOP/s effective (%.0f GFLOP direct)", flops / best / 1e9, flops / 1e9) : ""
-            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@): %.2f s%@, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
-                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", best, rate, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
+            print(String(format: "stytr2 forward %d×%d, style %d² (α %.2g, %d style%@, %@): %.2f s%@, peak RSS %.0f MB — kernels %@, core %@, %d threads, CPU %@%@",
+                         width, height, styleSide, alpha, styles, styles == 1 ? "" : "s", precision.rawValue, best, rate, peakRSSMegabytes(), KernelVariant.active.rawValue, info.core, info.threads, info.cpu.brand, info.coreNote))
         } catch { fail(error) }
     }
 }
@@ -243,5 +248,12 @@ extension BLAS.Info {
     var coreNote: String {
         guard let environmentCore else { return "" }
         return ", OPENBLAS_CORETYPE=\(environmentCore) set by the environment (the engine's pick otherwise: \(coreWithoutEnvironment ?? "OpenBLAS's own"))"
+    }
+}
+
+/// Throws the options boundary's refusal when this CPU cannot run `precision`.
+func checkPrecision(_ precision: Precision) throws {
+    if let problem = precision.unavailability(on: .current) {
+        throw StyleError.invalidArgument("--precision \(precision.rawValue) \(problem); use --precision fp32")
     }
 }

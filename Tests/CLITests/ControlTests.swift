@@ -22,9 +22,10 @@ final class ControlTests: CLITestCase {
         try expectError(run(["--style-blend", "1,x"]), ["--style-blend takes comma-separated numbers", "'1,x'"])
         try expectError(["missing.png", "a.png", "b.png", "-o", "out.png", "--style-blend", "-1,1"],
                         ["--style-blend weights must be 0 or more with at least one above 0, not -1.0,1.0"])
-        // No bf16 kernels exist yet: refused on every CPU, naming what is missing and the way out.
-        let missing = Precision.bf16.unavailability(on: .current)!
-        try expectError(run(["--precision", "bf16"]), ["--precision bf16 \(missing); use --precision fp32"])
+        // bf16 needs AVX512-BF16: elsewhere refused, naming what is missing and the way out.
+        if let missing = Precision.bf16.unavailability(on: .current) {
+            try expectError(run(["--precision", "bf16"]), ["--precision bf16 \(missing); use --precision fp32"])
+        }
         // Gram mode has no α: an error, not a silent no-op.
         try expectError(["content.png", "style.png", "-o", "out.png", "--mode", "gram", "--alpha", "0.5"],
                         ["--alpha works in transformer mode only", "--style-weight"])
@@ -52,6 +53,19 @@ final class ControlTests: CLITestCase {
         let half = try output(["content.png", "style.png", "--alpha", "0.5"], "a05.npy")
         XCTAssertGreaterThan(maxDifference(half, plain), 1e-3)
         XCTAssertGreaterThan(maxDifference(half, own), 1e-3)
+    }
+
+    /// --precision bf16 stays near the fp32 result (bf16 operands: ~3 significant digits) yet is not it, and says so in the metadata.
+    func testBF16IsCloseToFP32() throws {
+        guard Precision.bf16.unavailability(on: .current) == nil else { throw XCTSkip("this CPU lacks AVX512-BF16 (\(CPUFeatures.current.flagSummary))") }
+        try writeTinyWeights()
+        let fp32 = try output(["content.png", "style.png"], "fp32.npy")
+        let bf16 = try output(["content.png", "style.png", "--precision", "bf16"], "bf16.npy")
+        XCTAssertLessThanOrEqual(maxDifference(bf16, fp32), 2e-2 * fp32.maxAbs)
+        XCTAssertGreaterThan(maxDifference(bf16, fp32), 0, "bf16 rounding must change some value")
+        let run = try stylize(["content.png", "style.png", "-o", "bf16.png", "--weights", "weights.safetensors", "-q", "--precision", "bf16"], in: directory)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(textChunks("bf16.png")["stylize:precision"], "bf16")
     }
 
     func testStyleBlendOneZeroIsTheFirstStyle() throws {

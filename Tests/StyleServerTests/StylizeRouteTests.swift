@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PNGTestSupport
+import StyleCore
 import StyleIO
 import XCTest
 @testable import StyleServer
@@ -78,12 +79,16 @@ final class StylizeRouteTests: XCTestCase {
         }
     }
 
-    func testPrecisionBF16IsRefusedHereAs400() async throws {
-        // No bf16 kernels are built: refused on every CPU, the reason depending on the CPU (see Precision.swift).
-        let response = try await post(try makeService(), try form([("precision", "bf16")]))
+    func testPrecisionBF16RunsOrIsRefusedAs400() async throws {
+        let response = try await post(try makeService(), try form([("precision", "bf16"), ("size", "32"), ("style_size", "16")]))
+        guard Precision.bf16.unavailability(on: .current) != nil else {
+            XCTAssertEqual(response.status, .ok)
+            let text = TestPNG.chunks(response.bytes).filter { $0.0 == "tEXt" }.map { String(decoding: $0.1, as: UTF8.self) }
+            return XCTAssertTrue(text.contains("stylize:precision\0bf16"), "\(text)")
+        }
         XCTAssertEqual(response.status, .badRequest)
         XCTAssertEqual(response.error?.field, "precision")
-        XCTAssertTrue(response.error?.error.hasPrefix("precision bf16 ") ?? false, "\(String(describing: response.error))")
+        XCTAssertTrue(response.error?.error.hasPrefix("precision bf16 needs a CPU with AVX512-BF16") ?? false, "\(String(describing: response.error))")
     }
 
     func testBadImagesGive400NamingThePart() async throws {

@@ -1,17 +1,21 @@
+import Foundation
 import GramStyle
 import StyleCore
+import StyleIO
 import StyleTransfer
 import XCTest
 
-/// The no-weights default (issue 18): its passes, sizes and steps, and that a whole default run on a small
+/// The no-weights default (issues 18 and 24): its passes, sizes and steps, and that a whole default run on a small
 /// image still lowers the final pass's style loss by a set factor.
 final class DefaultScheduleTests: XCTestCase {
     func testDefaultPassesSizesAndSteps() throws {
         let standard = StyleOptions().gram
         XCTAssertEqual(try standard.passes(longSide: 512).map(\.longSide), [128, 256, 512])
-        XCTAssertEqual(try standard.passes(longSide: 512).map(\.steps), [100, 40, 6])
+        XCTAssertEqual(try standard.passes(longSide: 512).map(\.steps), [60, 30, 8])
+        XCTAssertEqual(standard.evaluationsPerStep, 3)
+        XCTAssertEqual(standard.rangeWeight, 1e3)
         XCTAssertEqual(try standard.passes(longSide: 200).map(\.longSide), [100, 200], "the /4 pass (50 px) is below 64 px")
-        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [40, 6])
+        XCTAssertEqual(try standard.passes(longSide: 200).map(\.steps), [30, 8])
         XCTAssertEqual(try standard.passes(longSide: 100).map(\.steps), [GramOptions.standardSteps])
         let passes = try gramPasses(content: (384, 512), styles: [(300, 300)], options: standard)
         XCTAssertEqual(passes.map(\.content.height), [96, 192, 384])
@@ -36,7 +40,7 @@ final class DefaultScheduleTests: XCTestCase {
 
     /// Default options on the seeded random network at 256 px (passes 64 → 128 → 256): the result's style
     /// loss under the final pass's objective is at most a tenth of the content's, where the run starts
-    /// (548 → 27 measured).
+    /// (548 → 8.1 measured).
     func testDefaultRunReducesTheStyleLoss() throws {
         var options = StyleOptions()
         options.size = 256
@@ -46,14 +50,48 @@ final class DefaultScheduleTests: XCTestCase {
         var steps: [Int] = [], totals: Set<Int> = []
         let result = try stylizer.stylize(content: content, styles: [style]) { steps.append($0.step); totals.insert($0.totalSteps) }
         XCTAssertEqual(result.shape, [3, 192, 256])
-        XCTAssertEqual(totals, [100 + 40 + 6])
+        XCTAssertEqual(totals, [60 + 30 + 8])
         XCTAssertEqual(steps, steps.sorted(), "steps count on across passes (a pass that stops early skips to the next)")
-        XCTAssertGreaterThan(steps.filter { $0 > 140 }.count, 0, "the final pass ran")
+        XCTAssertGreaterThan(steps.filter { $0 > 90 }.count, 0, "the final pass ran")
         let before = try finalPassLoss(of: content, content: content, styles: [style], weights: [1], network: network, options: options.gram)
         let after = try finalPassLoss(of: result, content: content, styles: [style], weights: [1], network: network, options: options.gram)
         print("default run at 256 px: final-pass style loss \(before.style) → \(after.style), content loss \(after.content)")
         XCTAssertEqual(before.content, 0, accuracy: 1e-9, "the content itself has no content loss")
         XCTAssertLessThan(after.style, before.style / 10, "style loss \(before.style) → \(after.style)")
+    }
+
+    /// The bundled samples, astronaut × strokes, with the default options at 256 px (passes 64 → 128 →
+    /// 256): the held-out style score (`LookScores`, a network the optimiser never saw) falls from the
+    /// content photo's to under 1/400 of it (measured: 4.60 → 0.0060, a factor 760), and the final pass
+    /// runs all its steps and ends at under a quarter of the loss it started from, the upsampled result of
+    /// the pass before (measured 14.8 → 2.06, a factor 7.2). That start is what the final pass can improve
+    /// on; the loss the pass before ended with (0.81 here) belongs to another objective, whose style and
+    /// content targets have a quarter of the pixels, so the two are not comparable.
+    func testDefaultRunOnTheSamplesMatchesTheHeldOutStyleAndTheFinalPassImproves() throws {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../tools/samples")
+        let photo = try ImageFile.read(samples.appendingPathComponent("astronaut.png").path)
+        let style = try ImageFile.read(samples.appendingPathComponent("strokes.png").path)
+        var options = StyleOptions()
+        options.size = 256
+        let stylizer = try Stylizer(options: options, weights: noWeights)
+        guard case let .gram(network) = stylizer.engine else { return XCTFail("Gram mode must run without weights") }
+        var reports: [(step: Int, total: Double)] = []
+        let result = try stylizer.stylize(content: photo, styles: [style]) { reports.append(($0.step, $0.totalLoss)) }
+        let content = resizeLongSide(photo, to: 256)
+        let before = try LookScores.score(result: content, content: content, style: style)
+        let after = try LookScores.score(result: result, content: content, style: style)
+        XCTAssertLessThan(after.heldOutStyle, before.heldOutStyle / 400, "held-out style \(before.heldOutStyle) → \(after.heldOutStyle)")
+
+        // The coarse passes alone (final pass of 0 steps): the upsampled image the final pass starts from.
+        var coarseOnly = options
+        coarseOnly.gram.steps = 0
+        let start = try Stylizer(options: coarseOnly, weights: noWeights).stylize(content: photo, styles: [style])
+        let startLoss = try finalPassLoss(of: start, content: content, styles: [style], weights: [1], network: network, options: options.gram)
+        let endLoss = try finalPassLoss(of: result, content: content, styles: [style], weights: [1], network: network, options: options.gram)
+        let coarseEnd = reports.last { $0.step <= 90 }!.total
+        print("samples at 256 px: held-out style \(before.heldOutStyle) → \(after.heldOutStyle); final pass \(startLoss.total) → \(endLoss.total) (the pass before ended at \(coarseEnd) under its own objective); look \(after)")
+        XCTAssertEqual(reports.last?.step, 98, "the final pass ran its 8 steps")
+        XCTAssertLessThan(endLoss.total, startLoss.total / 4, "final pass \(startLoss.total) → \(endLoss.total)")
     }
 
     /// (3,h,w) in [0,1]: soft colour blobs (stripes 0, a photo-like content) or diagonal coloured stripes (a style).
