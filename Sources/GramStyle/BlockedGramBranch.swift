@@ -16,13 +16,13 @@ extension RandomFeatureNetwork {
         let h = x.shape[1], w = x.shape[2], oh = h - k + 1, ow = w - k + 1, pixels = oh * ow
         let blocks = PixelBlocks(pixels: pixels), n = PixelBlocks.blockPixels
         // Per thread: col (3k², n) and a tile (C, n) of features or their gradient.
-        let workers = blockWorkers(dx == nil ? blocks.groups : blocks.blocks), perWorker = (patch + c) * n
+        let workers = laneCount(dx == nil ? blocks.groups : blocks.blocks), perWorker = (patch + c) * n
         let scratch = buffers.floats("scratch", count: workers * perWorker)
         let features = dx == nil ? nil : buffers.floats("features", count: c * pixels)
         let partials = buffers.floats("gram partials", count: blocks.groups * c * c)
         let weight = layer.weight.data, input = x.data
 
-        forEachUnit(blocks.groups, workers: min(workers, blocks.groups)) { worker, group in
+        parallelLanes(blocks.groups, lanes: min(workers, blocks.groups)) { worker, group in
             let col = scratch + worker * perWorker, tile = col + patch * n
             let first = blocks.blockRange(group: group).lowerBound
             for b in blocks.blockRange(group: group) {
@@ -46,7 +46,7 @@ extension RandomFeatureNetwork {
         func span(_ b: Int) -> Int { (blocks.pixelRange(b).upperBound - 1) / ow - firstRow(b) + k }
         let sliceFloats = 3 * (min(oh, (n - 1) / ow + 2) + k - 1) * w
         let slices = buffers.floats("gradient slices", count: blocks.blocks * sliceFloats)
-        forEachUnit(blocks.blocks, workers: workers) { worker, b in
+        parallelLanes(blocks.blocks, lanes: workers) { worker, b in
             let col = scratch + worker * perWorker, tile = col + patch * n
             let range = blocks.pixelRange(b), m = range.count, f = features + range.lowerBound
             gemm(m: c, n: m, k: c, a: s.data, lda: c, b: f, ldb: pixels, c: tile, ldc: m, parallel: false)

@@ -8,7 +8,7 @@ func gramForward(_ f: Tensor) -> Tensor {
     let blocks = PixelBlocks(pixels: hw)
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: blocks.groups * c * c)
     defer { partials.deallocate() }
-    forEachUnit(blocks.groups, workers: blockWorkers(blocks.groups)) { _, g in
+    parallelLanes(blocks.groups, lanes: laneCount(blocks.groups)) { _, g in
         for b in blocks.blockRange(group: g) {
             let pixels = blocks.pixelRange(b)
             syrkUpper(n: c, k: pixels.count, a: f.data + pixels.lowerBound, lda: hw,

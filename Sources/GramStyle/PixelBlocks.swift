@@ -1,5 +1,3 @@
-import Foundation
-import StyleCore
 
 /// How the pixel sums of the Gram mode (Gram matrices, their backward pass) are split: blocks of
 /// `blockPixels` consecutive pixels, and consecutive blocks in at most `maximumGroups` groups. Fixed by
@@ -25,18 +23,4 @@ struct PixelBlocks {
 
     /// The blocks of group g.
     func blockRange(group g: Int) -> Range<Int> { (g * blocksPerGroup)..<min(blocks, (g + 1) * blocksPerGroup) }
-}
-
-/// Threads for `units` independent work units: the cores online, capped by `WorkerLimit`, at most `units`.
-func blockWorkers(_ units: Int) -> Int {
-    max(1, min(units, WorkerLimit.capped(ProcessInfo.processInfo.activeProcessorCount)))
-}
-
-/// Runs body(worker, unit) for every unit in 0..<units on `workers` threads, worker w taking units w,
-/// w + workers, …: a worker index selects scratch memory only, so results never depend on it.
-func forEachUnit(_ units: Int, workers: Int, _ body: (_ worker: Int, _ unit: Int) -> Void) {
-    if workers <= 1 { for u in 0..<units { body(0, u) }; return }
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-        for u in stride(from: w, to: units, by: workers) { body(w, u) }
-    }
 }

@@ -16,6 +16,11 @@ public enum Precision: String, CaseIterable, Sendable {
         }
     }
 
+    /// Throws the refusal, as an option error of field "precision", when `cpu` cannot run this precision.
+    public func check(on cpu: CPUFeatures = .current) throws {
+        if let problem = unavailability(on: cpu) { throw InvalidOption("precision", "\(rawValue) \(problem); use {precision} fp32") }
+    }
+
     /// The precisions this CPU can run, for `stylize info`.
     public static func available(on cpu: CPUFeatures) -> [Precision] {
         allCases.filter { $0.unavailability(on: cpu) == nil }

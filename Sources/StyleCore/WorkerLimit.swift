@@ -27,8 +27,19 @@ public func parallelFor(iterations: Int, _ body: (Int) -> Void) {
         DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
         return
     }
-    if cap == 1 { for i in 0..<iterations { body(i) }; return }
-    DispatchQueue.concurrentPerform(iterations: cap) { lane in
-        for i in stride(from: lane, to: iterations, by: cap) { body(i) }
+    parallelLanes(iterations, lanes: cap) { body($1) }
+}
+
+/// Runs body(lane, i) for every i in 0..<iterations on `lanes` threads, lane w taking i = w, w + lanes, …:
+/// the lane index may select scratch memory, never change a result.
+public func parallelLanes(_ iterations: Int, lanes: Int, _ body: (_ lane: Int, _ i: Int) -> Void) {
+    if lanes <= 1 { for i in 0..<iterations { body(0, i) }; return }
+    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+        for i in stride(from: lane, to: iterations, by: lanes) { body(lane, i) }
     }
+}
+
+/// Lanes for `units` independent work units: the cores online, capped by `WorkerLimit`, at most `units`.
+public func laneCount(_ units: Int) -> Int {
+    max(1, min(units, WorkerLimit.capped(ProcessInfoCores.count)))
 }

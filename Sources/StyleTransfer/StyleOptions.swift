@@ -70,9 +70,7 @@ public struct StyleOptions: Sendable {
             }
         }
         if styleCount == 0 { throw InvalidOption("style", "needs at least one style image") }
-        if let problem = precision.unavailability(on: .current) {
-            throw InvalidOption("precision", "\(precision.rawValue) \(problem); use {precision} fp32")
-        }
+        try precision.check()
         try gram.validate()
     }
 

@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             let info: BLAS.Info
-            do { info = try BLAS.load(); try checkPrecision(precision) } catch { fail(error) }
+            do { info = try BLAS.load(); try precision.check() } catch { fail(error) }
             let n = size
             let a = Tensor(shape: [n, n]), b = Tensor(shape: [n, n]), c = Tensor(shape: [n, n])
             for i in 0..<a.count { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
@@ -47,7 +47,7 @@ struct AttentionCore: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
-            try checkPrecision(precision)
+            try precision.check()
             guard tokens >= 1, queryBlock >= 1, keyBlock >= 1 else {
                 throw StyleError.invalidArgument("--tokens, --query-block and --key-block must be at least 1")
             }
@@ -79,7 +79,7 @@ struct StyTr2Forward: ParsableCommand {
     func run() throws {
         do {
             let info = try BLAS.load()
-            try checkPrecision(precision)
+            try precision.check()
             let sides = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
             guard sides.count <= 2, let width = sides.first, let height = sides.last, width >= 16, height >= 16 else {
                 throw StyleError.invalidArgument("--size must be N or WxH with sides of at least 16, not '\(size)'")
@@ -251,9 +251,3 @@ extension BLAS.Info {
     }
 }
 
-/// Throws the options boundary's refusal when this CPU cannot run `precision`.
-func checkPrecision(_ precision: Precision) throws {
-    if let problem = precision.unavailability(on: .current) {
-        throw StyleError.invalidArgument("--precision \(precision.rawValue) \(problem); use --precision fp32")
-    }
-}
